@@ -1,0 +1,39 @@
+import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { AuthModule } from '@tagforge/auth';
+import { ConfigModule, loggerModule } from '@tagforge/common';
+import { IngestionModule } from '@tagforge/ingestion';
+import { PersistenceModule } from '@tagforge/persistence';
+import { QueueModule } from '@tagforge/queue';
+import { ApiKeyGuard } from './auth/api-key.guard';
+import { BootstrapKeyService } from './auth/bootstrap-key.service';
+import { HealthController } from './health/health.controller';
+import { AllExceptionsFilter } from './http/all-exceptions.filter';
+import { BodyParserMiddleware } from './http/body-parser.middleware';
+import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware';
+import { MetricsController } from './metrics/metrics.controller';
+import { ProfilesController } from './profiles/profiles.controller';
+
+@Module({
+  imports: [
+    ConfigModule,
+    loggerModule(),
+    PersistenceModule,
+    QueueModule,
+    AuthModule,
+    IngestionModule,
+    TerminusModule,
+  ],
+  controllers: [HealthController, MetricsController, ProfilesController],
+  providers: [
+    BootstrapKeyService,
+    { provide: APP_GUARD, useClass: ApiKeyGuard },
+    { provide: APP_FILTER, useClass: AllExceptionsFilter },
+  ],
+})
+export class AppModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(HttpMetricsMiddleware, BodyParserMiddleware).forRoutes('{*path}');
+  }
+}

@@ -1,0 +1,78 @@
+import { HttpException } from '@nestjs/common';
+import { ThrottlerException } from '@nestjs/throttler';
+import { ErrorCode, HTTP_STATUS_BY_CODE, TagforgeException, type ErrorBody } from '@tagforge/common';
+
+const STATUS_TO_CODE: Record<number, ErrorCode> = {
+  400: ErrorCode.BadRequest,
+  401: ErrorCode.Unauthenticated,
+  403: ErrorCode.Forbidden,
+  404: ErrorCode.NotFound,
+  405: ErrorCode.BadRequest,
+  406: ErrorCode.NotAcceptable,
+  409: ErrorCode.Conflict,
+  413: ErrorCode.PayloadTooLarge,
+  415: ErrorCode.UnsupportedMediaType,
+  422: ErrorCode.ValidationFailed,
+  429: ErrorCode.RateLimited,
+  503: ErrorCode.ServiceUnavailable,
+};
+
+// Postgres down, restarting, refusing connections or timing a statement out: the client should retry.
+const UNAVAILABLE_PG_CODES = new Set(['57P01', '57P02', '57P03', '57014', '08000', '08001', '08003', '08004', '08006', '53300']);
+const UNAVAILABLE_MESSAGES = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error|the database system is (starting up|shutting down)/i;
+
+export interface MappedError {
+  status: number;
+  body: ErrorBody;
+  unexpected: boolean;
+}
+
+export function mapError(error: unknown): MappedError {
+  if (error instanceof TagforgeException) return shaped(error.code, error.message, error.details);
+  if (error instanceof ThrottlerException) return shaped(ErrorCode.RateLimited, 'too many requests; retry later');
+  const bodyParserError = error as { type?: string; status?: number; message?: string; body?: string };
+  switch (bodyParserError.type) {
+    case 'entity.too.large':
+      return shaped(ErrorCode.PayloadTooLarge, 'the request body is larger than this route accepts');
+    case 'entity.parse.failed':
+      return shaped(ErrorCode.InvalidJson, `the body is not valid JSON: ${bodyParserError.message ?? ''}`.trim());
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return shaped(ErrorCode.UnsupportedMediaType, bodyParserError.message ?? 'unsupported body encoding');
+    case 'request.aborted':
+      return shaped(ErrorCode.BadRequest, 'the request was aborted by the client');
+    default:
+      break;
+  }
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    const code = STATUS_TO_CODE[status] ?? (status >= 500 ? ErrorCode.Internal : ErrorCode.BadRequest);
+    const response = error.getResponse();
+    const message =
+      typeof response === 'object' && response !== null && 'message' in response
+        ? (response as { message: unknown }).message
+        : error.message;
+    return Array.isArray(message)
+      ? shaped(code, 'the request is invalid', message, status)
+      : shaped(code, String(message), undefined, status);
+  }
+  if (isDatabaseUnavailable(error)) {
+    return shaped(ErrorCode.ServiceUnavailable, 'the database is unavailable; retry shortly');
+  }
+  return { ...shaped(ErrorCode.Internal, 'internal error'), unexpected: true };
+}
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const candidate = error as { code?: string; message?: string; driverError?: { code?: string; message?: string } };
+  const code = candidate?.code ?? candidate?.driverError?.code;
+  const message = `${candidate?.message ?? ''} ${candidate?.driverError?.message ?? ''}`;
+  return (code !== undefined && UNAVAILABLE_PG_CODES.has(code)) || UNAVAILABLE_MESSAGES.test(message);
+}
+
+function shaped(code: ErrorCode, message: string, details?: unknown, status = HTTP_STATUS_BY_CODE[code]): MappedError {
+  return {
+    status,
+    body: { error: details === undefined ? { code, message } : { code, message, details } },
+    unexpected: false,
+  };
+}

@@ -1,0 +1,107 @@
+import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { Counter, Histogram } from 'prom-client';
+import { AppConfig } from '@tagforge/common';
+import {
+  JOB_HANDLER,
+  JobName,
+  QUEUE_OF_JOB,
+  QueueName,
+  createRedisConnection,
+  warnUnlessNoEviction,
+} from '@tagforge/queue';
+
+type Handler = (data: unknown) => Promise<unknown>;
+
+const jobsTotal = new Counter({
+  name: 'tagforge_jobs_total',
+  help: 'Jobs processed by name and outcome',
+  labelNames: ['name', 'outcome'] as const,
+});
+const jobDuration = new Histogram({
+  name: 'tagforge_job_duration_seconds',
+  help: 'Job processing time by name',
+  labelNames: ['name'] as const,
+  buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120],
+});
+
+// Consumes every queue and dispatches each job to its @JobHandler method. Only the worker app
+// creates this; the API only produces.
+@Injectable()
+export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(WorkerHost.name);
+  private readonly workers: Worker[] = [];
+  private connection?: Redis;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly reflector: Reflector,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const handlers = this.discoverHandlers();
+    this.connection = createRedisConnection(this.config.REDIS_URL, 'worker');
+    await this.connection.connect();
+    await warnUnlessNoEviction(this.connection, this.logger);
+    for (const queueName of Object.values(QueueName)) {
+      const worker = new Worker(queueName, (job: Job) => this.process(handlers, job), {
+        connection: this.connection,
+        prefix: this.config.QUEUE_PREFIX,
+        concurrency: this.config.WORKER_CONCURRENCY,
+      });
+      worker.on('error', (error) => this.logger.warn(`worker ${queueName}: ${error.message}`));
+      worker.on('failed', (job, error) =>
+        this.logger.warn(`job ${job?.name ?? '?'} ${job?.id ?? ''} failed (attempt ${job?.attemptsMade ?? 0}): ${error.message}`),
+      );
+      this.workers.push(worker);
+    }
+    this.logger.log(`consuming ${Object.values(QueueName).join(', ')} with concurrency ${this.config.WORKER_CONCURRENCY}`);
+  }
+
+  // SIGTERM: stop taking jobs, let the active ones finish, then close the connection.
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.close()));
+    this.connection?.disconnect();
+    this.logger.log('workers drained and closed');
+  }
+
+  private async process(handlers: Map<JobName, Handler>, job: Job): Promise<unknown> {
+    const handler = handlers.get(job.name as JobName);
+    if (!handler) throw new Error(`no handler for job ${job.name}`);
+    const stop = jobDuration.startTimer({ name: job.name });
+    try {
+      const result = await handler(job.data);
+      jobsTotal.inc({ name: job.name, outcome: 'completed' });
+      return result;
+    } catch (error) {
+      jobsTotal.inc({ name: job.name, outcome: 'failed' });
+      throw error;
+    } finally {
+      stop();
+    }
+  }
+
+  private discoverHandlers(): Map<JobName, Handler> {
+    const handlers = new Map<JobName, Handler>();
+    for (const wrapper of this.discovery.getProviders()) {
+      const instance = wrapper.instance as Record<string, unknown> | undefined;
+      if (!instance || typeof instance !== 'object') continue;
+      const prototype = Object.getPrototypeOf(instance) as object;
+      for (const methodName of this.scanner.getAllMethodNames(prototype)) {
+        const method = instance[methodName];
+        if (typeof method !== 'function') continue;
+        const name = this.reflector.get<JobName | undefined>(JOB_HANDLER, method as () => unknown);
+        if (!name) continue;
+        if (handlers.has(name)) throw new Error(`job ${name} has two handlers`);
+        handlers.set(name, (data) => (method as Handler).call(instance, data));
+      }
+    }
+    const missing = (Object.keys(QUEUE_OF_JOB) as JobName[]).filter((name) => !handlers.has(name));
+    if (missing.length > 0) throw new Error(`jobs without a handler: ${missing.join(', ')}`);
+    return handlers;
+  }
+}

@@ -1,0 +1,40 @@
+// Three tiers (see docs/ARCHITECTURE.md): pure unit specs next to the code, integration tests
+// against the real Postgres and Redis, and supertest e2e tests against the whole app.
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2022',
+      keepClassNames: true,
+      // Resolve the @tagforge/* aliases at transform time, so jest's globalSetup sees them too.
+      baseUrl: __dirname,
+      paths: require('./tsconfig.json').compilerOptions.paths,
+    },
+    module: { type: 'commonjs' },
+  },
+];
+const aliases = {
+  '^@tagforge/(rules|profile|catalog|evaluation|persistence|queue|common|demo-data|auth|ingestion)$': '<rootDir>/libs/$1/src/index.ts',
+  '^@tagforge/migrations$': '<rootDir>/migrations/index.ts',
+};
+const shared = {
+  testEnvironment: 'node',
+  // NestJS 12 ships ESM only; jest runs CommonJS, so those packages are compiled like our code.
+  transform: { '^.+\\.(t|j|mj)s$': swc },
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|json-logic-engine)/)'],
+  moduleNameMapper: aliases,
+};
+module.exports = {
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts', '<rootDir>/test/e2e/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      testTimeout: 60000,
+    },
+  ],
+};

@@ -1,0 +1,5 @@
+export * from './config';
+export * from './config.module';
+export * from './errors';
+export * from './customer-id';
+export * from './logging';

@@ -1,0 +1,3 @@
+export * from './profile-ingestion.service';
+export * from './profile-schema.provider';
+export * from './ingestion.module';

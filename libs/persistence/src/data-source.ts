@@ -1,0 +1,36 @@
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { MIGRATIONS } from '@tagforge/migrations';
+import { ENTITIES } from './entities';
+
+export interface DataSourceSettings {
+  url: string;
+  poolSize?: number;
+  statementTimeoutMs?: number;
+  applicationName?: string;
+}
+
+export function dataSourceOptions(settings: DataSourceSettings): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: settings.url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'typeorm_migration',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    migrationsRun: false,
+    logging: false,
+    poolSize: settings.poolSize ?? 10,
+    applicationName: settings.applicationName ?? 'tagforge',
+    // A hung query must not hold a request or a worker forever.
+    extra: {
+      statement_timeout: settings.statementTimeoutMs ?? 15000,
+      connectionTimeoutMillis: 5000,
+      idle_in_transaction_session_timeout: 60000,
+    },
+  };
+}
+
+export function createDataSource(settings: DataSourceSettings): DataSource {
+  return new DataSource(dataSourceOptions(settings));
+}

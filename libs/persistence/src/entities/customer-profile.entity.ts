@@ -1,0 +1,27 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+@Entity('customer_profile')
+@Index('customer_profile_pending_idx', ['updatedAt'], { where: 'version > evaluated_version' })
+export class CustomerProfileEntity {
+  @PrimaryColumn({ name: 'customer_id', type: 'varchar', length: 64 })
+  customerId!: string;
+
+  @Column({ type: 'jsonb', default: () => "'{}'" })
+  profile!: Record<string, unknown>;
+
+  // section -> asOf of the stored data, so late feeds never overwrite newer ones.
+  @Column({ name: 'section_versions', type: 'jsonb', default: () => "'{}'" })
+  sectionVersions!: Record<string, string>;
+
+  @Column({ type: 'bigint', default: 1 })
+  version!: string;
+
+  @Column({ name: 'evaluated_version', type: 'bigint', default: 0 })
+  evaluatedVersion!: string;
+
+  @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
+  createdAt!: Date;
+
+  @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
+  updatedAt!: Date;
+}

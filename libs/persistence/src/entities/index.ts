@@ -1,0 +1,25 @@
+import { ApiKeyEntity } from './api-key.entity';
+import { AuditLogEntity } from './audit-log.entity';
+import { CustomerProfileEntity } from './customer-profile.entity';
+import { CustomerTagEntity } from './customer-tag.entity';
+import { EvaluationRunEntity } from './evaluation-run.entity';
+import { TagDefinitionEntity } from './tag-definition.entity';
+import { TagEventEntity } from './tag-event.entity';
+
+export * from './api-key.entity';
+export * from './audit-log.entity';
+export * from './customer-profile.entity';
+export * from './customer-tag.entity';
+export * from './evaluation-run.entity';
+export * from './tag-definition.entity';
+export * from './tag-event.entity';
+
+export const ENTITIES = [
+  ApiKeyEntity,
+  AuditLogEntity,
+  CustomerProfileEntity,
+  CustomerTagEntity,
+  EvaluationRunEntity,
+  TagDefinitionEntity,
+  TagEventEntity,
+];

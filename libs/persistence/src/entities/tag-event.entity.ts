@@ -1,0 +1,40 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+export type TagEventCause = 'profile' | 'definition' | 'schedule' | 'reconcile' | 'erasure';
+
+// Append-only history, range-partitioned by `at` (see the migration); segment enter/exit are
+// events of segment tags. `seq` orders the changes feeds.
+@Entity('tag_event')
+@Index('tag_event_customer_idx', ['customerId', 'tagId', 'at'])
+@Index('tag_event_tag_seq_idx', ['tagId', 'seq'])
+export class TagEventEntity {
+  @PrimaryColumn({ name: 'customer_id', type: 'varchar', length: 64 })
+  customerId!: string;
+
+  @PrimaryColumn({ type: 'bigint', default: () => "nextval('tag_event_seq')" })
+  seq!: string;
+
+  @PrimaryColumn({ type: 'timestamptz', default: () => 'now()' })
+  at!: Date;
+
+  @Column({ name: 'tag_id', type: 'varchar', length: 64 })
+  tagId!: string;
+
+  @Column({ name: 'old_value', type: 'jsonb', nullable: true })
+  oldValue!: unknown;
+
+  @Column({ name: 'new_value', type: 'jsonb', nullable: true })
+  newValue!: unknown;
+
+  @Column({ name: 'tag_version', type: 'integer' })
+  tagVersion!: number;
+
+  @Column({ name: 'profile_version', type: 'bigint' })
+  profileVersion!: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  cause!: TagEventCause;
+
+  @Column({ name: 'run_id', type: 'uuid', nullable: true })
+  runId!: string | null;
+}

@@ -1,0 +1,5 @@
+export * from './entities';
+export * from './data-source';
+export * from './migrator';
+export * from './repositories';
+export * from './persistence.module';

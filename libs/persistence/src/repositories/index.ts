@@ -1,0 +1,3 @@
+export * from './api-key.repository';
+export * from './audit-log.repository';
+export * from './profile.repository';

@@ -1,0 +1,116 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+
+export interface StoredProfile {
+  customerId: string;
+  profile: Record<string, unknown>;
+  stamps: Record<string, string>;
+  version: number;
+  evaluatedVersion: number;
+  updatedAt: Date;
+}
+
+export interface ProfileUpdate {
+  customerId: string;
+  profile: Record<string, unknown>;
+  stamps: Record<string, string>;
+  version: number;
+}
+
+export interface ErasureCounts {
+  profiles: number;
+  tags: number;
+  events: number;
+}
+
+interface ProfileRow {
+  customer_id: string;
+  profile: Record<string, unknown>;
+  section_versions: Record<string, string>;
+  version: string;
+  evaluated_version: string;
+  updated_at: Date;
+}
+
+const toStored = (row: ProfileRow): StoredProfile => ({
+  customerId: row.customer_id,
+  profile: row.profile,
+  stamps: row.section_versions,
+  version: Number(row.version),
+  evaluatedVersion: Number(row.evaluated_version),
+  updatedAt: row.updated_at,
+});
+
+@Injectable()
+export class ProfileRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  async find(customerId: string, manager?: EntityManager): Promise<StoredProfile | null> {
+    const rows: ProfileRow[] = await (manager ?? this.dataSource.manager).query(
+      `SELECT customer_id, profile, section_versions, version, evaluated_version, updated_at
+         FROM customer_profile WHERE customer_id = $1 AND version > 0`,
+      [customerId],
+    );
+    return rows.length > 0 ? toStored(rows[0]) : null;
+  }
+
+  // Locks the rows of these customers for the rest of the transaction, creating version-0
+  // placeholders for new ones so that two first writes to one customer also serialise.
+  // Ids are taken in sorted order so concurrent batches cannot deadlock.
+  async lockForWrite(customerIds: readonly string[], manager: EntityManager): Promise<Map<string, StoredProfile>> {
+    const ids = [...new Set(customerIds)].sort();
+    await manager.query(
+      `INSERT INTO customer_profile (customer_id, version, evaluated_version)
+       SELECT id, 0, 0 FROM unnest($1::varchar[]) AS id ORDER BY id
+       ON CONFLICT (customer_id) DO NOTHING`,
+      [ids],
+    );
+    const rows: ProfileRow[] = await manager.query(
+      `SELECT customer_id, profile, section_versions, version, evaluated_version, updated_at
+         FROM customer_profile WHERE customer_id = ANY($1::varchar[]) ORDER BY customer_id FOR UPDATE`,
+      [ids],
+    );
+    return new Map(rows.map((row) => [row.customer_id, toStored(row)]));
+  }
+
+  async saveMany(updates: readonly ProfileUpdate[], manager: EntityManager): Promise<void> {
+    if (updates.length === 0) return;
+    await manager.query(
+      `UPDATE customer_profile AS p
+          SET profile = v.profile, section_versions = v.stamps, version = v.version, updated_at = now()
+         FROM unnest($1::varchar[], $2::jsonb[], $3::jsonb[], $4::bigint[]) AS v(customer_id, profile, stamps, version)
+        WHERE p.customer_id = v.customer_id`,
+      [
+        updates.map((update) => update.customerId),
+        updates.map((update) => JSON.stringify(update.profile)),
+        updates.map((update) => JSON.stringify(update.stamps)),
+        updates.map((update) => update.version),
+      ],
+    );
+  }
+
+  // Placeholders of customers whose every write was refused must not survive the transaction.
+  async dropPlaceholders(customerIds: readonly string[], manager: EntityManager): Promise<void> {
+    if (customerIds.length === 0) return;
+    await manager.query(`DELETE FROM customer_profile WHERE customer_id = ANY($1::varchar[]) AND version = 0`, [
+      [...customerIds],
+    ]);
+  }
+
+  async erase(customerId: string, manager: EntityManager): Promise<ErasureCounts> {
+    const count = async (sql: string) => {
+      const result: [unknown[], number] = await manager.query(sql, [customerId]);
+      return result[1];
+    };
+    return {
+      events: await count(`DELETE FROM tag_event WHERE customer_id = $1`),
+      tags: await count(`DELETE FROM customer_tag WHERE customer_id = $1`),
+      profiles: await count(`DELETE FROM customer_profile WHERE customer_id = $1 AND version > 0`),
+    };
+  }
+}

@@ -1,0 +1,76 @@
+import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { escapePointerToken } from './json-pointer';
+
+export interface ProfileProblem {
+  // RFC 6901 pointer into the validated document; for unknown and missing fields it names the field.
+  pointer: string;
+  message: string;
+  // The JSON Schema keyword that failed (`type`, `minimum`, `additionalProperties`, ...).
+  keyword: string;
+}
+
+// Validates profile documents against the profile JSON Schema (2020-12). The caller loads the schema;
+// it is compiled once here. Ajv runs without coercion or defaults, so documents are never modified.
+export class ProfileValidator {
+  private readonly validateFunction: ValidateFunction;
+
+  constructor(schema: object) {
+    const ajv = new Ajv2020({ allErrors: true });
+    addFormats(ajv);
+    this.validateFunction = ajv.compile(schema);
+  }
+
+  validate(document: unknown): ProfileProblem[] {
+    if (this.validateFunction(document)) return [];
+    return (this.validateFunction.errors ?? []).map(toProblem);
+  }
+}
+
+function toProblem(error: ErrorObject): ProfileProblem {
+  const { keyword, instancePath, params } = error;
+  const at = (field: string) => `${instancePath}/${escapePointerToken(field)}`;
+  switch (keyword) {
+    case 'additionalProperties':
+      return {
+        pointer: at(params.additionalProperty),
+        message: `unknown field '${params.additionalProperty}'`,
+        keyword,
+      };
+    case 'unevaluatedProperties':
+      return {
+        pointer: at(params.unevaluatedProperty),
+        message: `unknown field '${params.unevaluatedProperty}'`,
+        keyword,
+      };
+    case 'required':
+      return {
+        pointer: at(params.missingProperty),
+        message: `missing required field '${params.missingProperty}'`,
+        keyword,
+      };
+    case 'type':
+      return {
+        pointer: instancePath,
+        message: `must be ${String(params.type).split(',').join(' or ')}`,
+        keyword,
+      };
+    case 'enum':
+      return {
+        pointer: instancePath,
+        message: `must be one of ${describeValues(params.allowedValues)}`,
+        keyword,
+      };
+    case 'const':
+      return { pointer: instancePath, message: `must be ${JSON.stringify(params.allowedValue)}`, keyword };
+    case 'format':
+      return { pointer: instancePath, message: `must be a valid ${params.format}`, keyword };
+    default:
+      // Ajv's own messages read well for the rest ("must be >= 300", "must NOT have more than 6 items").
+      return { pointer: instancePath, message: error.message ?? 'is invalid', keyword };
+  }
+}
+
+function describeValues(values: unknown[]): string {
+  return values.map((value) => JSON.stringify(value)).join(', ');
+}

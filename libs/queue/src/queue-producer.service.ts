@@ -1,0 +1,85 @@
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { AppConfig } from '@tagforge/common';
+import { QUEUE_OF_JOB, QueueName, type JobItem } from './job-catalog';
+import { DEFAULT_JOB_OPTIONS, deduplicationId } from './job-options';
+import { createRedisConnection, describeRedisUrl, unreachableRedisMessage } from './redis-connection';
+
+// The API's only contact with the queue: it adds jobs and never consumes them.
+@Injectable()
+export class QueueProducer implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(QueueProducer.name);
+  private readonly connection: Redis;
+  private readonly queues = new Map<QueueName, Queue>();
+
+  constructor(private readonly config: AppConfig) {
+    this.connection = createRedisConnection(config.REDIS_URL, 'producer');
+  }
+
+  get redis(): Redis {
+    return this.connection;
+  }
+
+  // Start-up does not wait for Redis: profile writes are accepted while it is down (they commit and
+  // the reconciler enqueues them later); readiness reports it.
+  onModuleInit(): void {
+    this.connection.connect().catch((error: unknown) => {
+      this.logger.warn(unreachableRedisMessage(this.config.REDIS_URL, error));
+    });
+  }
+
+  async enqueue(item: JobItem): Promise<void> {
+    await this.enqueueMany([item]);
+  }
+
+  async enqueueMany(items: readonly JobItem[]): Promise<void> {
+    if (items.length === 0) return;
+    await this.ensureConnected();
+    const byQueue = new Map<QueueName, JobItem[]>();
+    for (const item of items) {
+      const queueName = QUEUE_OF_JOB[item.name];
+      byQueue.set(queueName, [...(byQueue.get(queueName) ?? []), item]);
+    }
+    for (const [queueName, queueItems] of byQueue) {
+      await this.queue(queueName).addBulk(
+        queueItems.map((item) => {
+          const id = deduplicationId(item.name, item.data);
+          // keepLastIfActive: a write during an evaluation schedules exactly one more evaluation.
+          return { name: item.name, data: item.data, opts: id ? { deduplication: { id, keepLastIfActive: true } } : {} };
+        }),
+      );
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.ensureConnected();
+    await this.connection.ping();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([...this.queues.values()].map((queue) => queue.close()));
+    this.connection.disconnect();
+  }
+
+  private queue(name: QueueName): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, {
+        connection: this.connection,
+        prefix: this.config.QUEUE_PREFIX,
+        defaultJobOptions: DEFAULT_JOB_OPTIONS,
+      });
+      queue.on('error', (error) => this.logger.warn(`queue ${name}: ${error.message}`));
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  private async ensureConnected(): Promise<void> {
+    if (this.connection.status !== 'ready') {
+      throw new Error(`Redis is not connected (${this.connection.status}) at ${describeRedisUrl(this.config.REDIS_URL)}`);
+    }
+  }
+}
+
