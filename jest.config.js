@@ -16,7 +16,8 @@ const swc = [
   },
 ];
 const aliases = {
-  '^@tagforge/(rules|profile|catalog|evaluation|persistence|queue|common|demo-data|auth|ingestion)$': '<rootDir>/libs/$1/src/index.ts',
+  '^@tagforge/(rules|profile|catalog|evaluation|persistence|queue|common|demo-data|auth|ingestion|pipeline)$':
+    '<rootDir>/libs/$1/src/index.ts',
   '^@tagforge/migrations$': '<rootDir>/migrations/index.ts',
 };
 const shared = {
@@ -28,7 +29,11 @@ const shared = {
 };
 module.exports = {
   projects: [
-    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'],
+    },
     {
       ...shared,
       displayName: 'integration',

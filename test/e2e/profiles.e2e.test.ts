@@ -15,7 +15,8 @@ describe('profile ingestion', () => {
     await api.close();
   });
 
-  const rowCount = async () => Number((await db.query('SELECT count(*) FROM customer_profile')).rows[0].count);
+  const rowCount = async () =>
+    Number((await db.query('SELECT count(*) FROM customer_profile')).rows[0].count);
 
   it('PUTs a valid profile, bumps the version and reads it back', async () => {
     const profile = {
@@ -84,7 +85,10 @@ describe('profile ingestion', () => {
 
   it('refuses bad customer ids with 400', async () => {
     for (const id of ['a'.repeat(65), 'bad%20id', 'semi;colon', 'ü']) {
-      const response = await api.http.put(`/v1/customers/${encodeURIComponent(id)}/profile`).set(auth()).send({});
+      const response = await api.http
+        .put(`/v1/customers/${encodeURIComponent(id)}/profile`)
+        .set(auth())
+        .send({});
       expect(response.status).toBe(400);
       expect(response.body.error.code).toBe('INVALID_ID');
     }
@@ -119,7 +123,10 @@ describe('profile ingestion', () => {
       .send(lines.join('\n') + '\n')
       .expect(200);
     expect(response.body).toMatchObject({ lines: 6, ok: 3, failed: 3 });
-    const statuses = response.body.results.map((result: { line: number; status: string }) => [result.line, result.status]);
+    const statuses = response.body.results.map((result: { line: number; status: string }) => [
+      result.line,
+      result.status,
+    ]);
     expect(statuses).toEqual([
       [1, 'ok'],
       [2, 'error'],
@@ -135,7 +142,11 @@ describe('profile ingestion', () => {
   });
 
   it('erases a customer and everything derived from it', async () => {
-    await api.http.put('/v1/customers/E-1/profile').set(auth()).send({ deposits: { balance: 1 } }).expect(200);
+    await api.http
+      .put('/v1/customers/E-1/profile')
+      .set(auth())
+      .send({ deposits: { balance: 1 } })
+      .expect(200);
     const erased = await api.http.delete('/v1/customers/E-1').set(auth()).expect(200);
     expect(erased.body).toEqual({ customerId: 'E-1', removed: { profiles: 1, tags: 0, events: 0 } });
     await api.http.get('/v1/customers/E-1/profile').set(auth()).expect(404);

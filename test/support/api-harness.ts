@@ -52,3 +52,36 @@ export async function startApi(env: Record<string, string> = {}): Promise<ApiHar
 }
 
 export const auth = (key: string = BOOTSTRAP_KEY) => ({ Authorization: `Bearer ${key}` });
+
+// A worker process's module, in this process, against the API's database and queue prefix.
+export async function startWorker(api: ApiHarness): Promise<{ close: () => Promise<void> }> {
+  const { NestFactory } = await import('@nestjs/core');
+  const { WorkerModule } = await import('../../apps/worker/src/worker.module');
+  const settings: Record<string, string> = {
+    DATABASE_URL: api.databaseUrl,
+    QUEUE_PREFIX: api.queuePrefix,
+    LOG_LEVEL: 'silent',
+    WORKER_CONCURRENCY: '4',
+  };
+  const previous = Object.fromEntries(Object.keys(settings).map((key) => [key, process.env[key]]));
+  Object.assign(process.env, settings);
+  try {
+    const context = await NestFactory.createApplicationContext(WorkerModule, { logger: false });
+    return { close: () => context.close() };
+  } finally {
+    for (const [key, value] of Object.entries(previous)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  }
+}
+
+export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -5,6 +5,7 @@ import { AuthModule } from '@tagforge/auth';
 import { ConfigModule, loggerModule } from '@tagforge/common';
 import { IngestionModule } from '@tagforge/ingestion';
 import { PersistenceModule } from '@tagforge/persistence';
+import { DefinitionSyncModule, PipelineModule } from '@tagforge/pipeline';
 import { QueueModule } from '@tagforge/queue';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { BootstrapKeyService } from './auth/bootstrap-key.service';
@@ -14,6 +15,7 @@ import { BodyParserMiddleware } from './http/body-parser.middleware';
 import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware';
 import { MetricsController } from './metrics/metrics.controller';
 import { ProfilesController } from './profiles/profiles.controller';
+import { CustomerTagsController } from './customers/customer-tags.controller';
 
 @Module({
   imports: [
@@ -23,9 +25,11 @@ import { ProfilesController } from './profiles/profiles.controller';
     QueueModule,
     AuthModule,
     IngestionModule,
+    PipelineModule,
+    DefinitionSyncModule,
     TerminusModule,
   ],
-  controllers: [HealthController, MetricsController, ProfilesController],
+  controllers: [HealthController, MetricsController, ProfilesController, CustomerTagsController],
   providers: [
     BootstrapKeyService,
     { provide: APP_GUARD, useClass: ApiKeyGuard },

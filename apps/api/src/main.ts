@@ -12,7 +12,11 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
-  else if (isDatabaseUnavailable(error)) process.stderr.write(`${unreachablePostgresMessage(loadConfig().DATABASE_URL, error)}\n`);
-  else process.stderr.write(`tagforge api failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  else if (isDatabaseUnavailable(error))
+    process.stderr.write(`${unreachablePostgresMessage(loadConfig().DATABASE_URL, error)}\n`);
+  else
+    process.stderr.write(
+      `tagforge api failed to start: ${error instanceof Error ? error.stack : String(error)}\n`,
+    );
   process.exit(1);
 });

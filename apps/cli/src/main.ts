@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
 import { Command } from 'commander';
+import { register as registerConformance } from './commands/conformance.command';
 import { register as registerKeys } from './commands/keys.command';
 import { register as registerMigrate } from './commands/migrate.command';
 
@@ -9,6 +10,7 @@ import { register as registerMigrate } from './commands/migrate.command';
 const program = new Command('tagctl').description('Tagforge command line').showHelpAfterError();
 
 // registrations:
+registerConformance(program);
 registerMigrate(program);
 registerKeys(program);
 

@@ -1,4 +1,9 @@
-import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -10,6 +15,7 @@ import {
   QUEUE_OF_JOB,
   QueueName,
   createRedisConnection,
+  unreachableRedisMessage,
   warnUnlessNoEviction,
 } from '@tagforge/queue';
 
@@ -45,7 +51,12 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
   async onApplicationBootstrap(): Promise<void> {
     const handlers = this.discoverHandlers();
     this.connection = createRedisConnection(this.config.REDIS_URL, 'worker');
-    await this.connection.connect();
+    try {
+      await this.connection.connect();
+    } catch (error) {
+      this.connection.disconnect();
+      throw new Error(unreachableRedisMessage(this.config.REDIS_URL, error), { cause: error });
+    }
     await warnUnlessNoEviction(this.connection, this.logger);
     for (const queueName of Object.values(QueueName)) {
       const worker = new Worker(queueName, (job: Job) => this.process(handlers, job), {
@@ -55,11 +66,15 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
       });
       worker.on('error', (error) => this.logger.warn(`worker ${queueName}: ${error.message}`));
       worker.on('failed', (job, error) =>
-        this.logger.warn(`job ${job?.name ?? '?'} ${job?.id ?? ''} failed (attempt ${job?.attemptsMade ?? 0}): ${error.message}`),
+        this.logger.warn(
+          `job ${job?.name ?? '?'} ${job?.id ?? ''} failed (attempt ${job?.attemptsMade ?? 0}): ${error.message}`,
+        ),
       );
       this.workers.push(worker);
     }
-    this.logger.log(`consuming ${Object.values(QueueName).join(', ')} with concurrency ${this.config.WORKER_CONCURRENCY}`);
+    this.logger.log(
+      `consuming ${Object.values(QueueName).join(', ')} with concurrency ${this.config.WORKER_CONCURRENCY}`,
+    );
   }
 
   // SIGTERM: stop taking jobs, let the active ones finish, then close the connection.

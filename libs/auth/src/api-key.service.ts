@@ -48,7 +48,10 @@ export class ApiKeyService {
     }
     const { id, key, hash } = newApiKey();
     const row = await this.dataSource.transaction(async (manager) => {
-      const inserted = await this.keys.insert({ id, name, hash, scopes, expiresAt: input.expiresAt ?? null }, manager);
+      const inserted = await this.keys.insert(
+        { id, name, hash, scopes, expiresAt: input.expiresAt ?? null },
+        manager,
+      );
       await this.audit.append(
         { ...actorOf(actor), action: 'key.create', entity: 'api_key', entityId: id, after: view(inserted) },
         manager,
@@ -91,7 +94,14 @@ export class ApiKeyService {
         manager,
       );
       await this.audit.append(
-        { actorKeyId: null, actorName: 'system', action: 'key.create', entity: 'api_key', entityId: id, after: view(inserted) },
+        {
+          actorKeyId: null,
+          actorName: 'system',
+          action: 'key.create',
+          entity: 'api_key',
+          entityId: id,
+          after: view(inserted),
+        },
         manager,
       );
     });
@@ -141,5 +151,7 @@ function view(row: ApiKeyEntity): ApiKeyView {
 }
 
 function actorOf(actor: Principal | null): { actorKeyId: string | null; actorName: string } {
-  return actor ? { actorKeyId: actor.keyId, actorName: actor.name } : { actorKeyId: null, actorName: 'tagctl' };
+  return actor
+    ? { actorKeyId: actor.keyId, actorName: actor.name }
+    : { actorKeyId: null, actorName: 'tagctl' };
 }

@@ -13,7 +13,10 @@ export function loggerModule() {
         level: config.LOG_LEVEL,
         genReqId: (req: IncomingMessage, res: ServerResponse) => {
           const incoming = req.headers['x-request-id'];
-          const id = typeof incoming === 'string' && /^[A-Za-z0-9_.:-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+          const id =
+            typeof incoming === 'string' && /^[A-Za-z0-9_.:-]{1,64}$/.test(incoming)
+              ? incoming
+              : randomUUID();
           res.setHeader('x-request-id', id);
           return id;
         },
@@ -25,8 +28,13 @@ export function loggerModule() {
           }),
           res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
         },
-        redact: { paths: ['req.headers', 'res.headers', '*.authorization', '*.profile', '*.patch'], remove: true },
-        autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health/live' || req.url === '/metrics' },
+        redact: {
+          paths: ['req.headers', 'res.headers', '*.authorization', '*.profile', '*.patch'],
+          remove: true,
+        },
+        autoLogging: {
+          ignore: (req: IncomingMessage) => req.url === '/health/live' || req.url === '/metrics',
+        },
       },
     }),
   });

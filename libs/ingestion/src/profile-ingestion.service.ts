@@ -1,6 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ErrorCode, TagforgeException, assertCustomerId, isCustomerId } from '@tagforge/common';
-import { ProfileRepository, type ErasureCounts, type ProfileUpdate, type StoredProfile } from '@tagforge/persistence';
+import {
+  ProfileRepository,
+  type ErasureCounts,
+  type ProfileUpdate,
+  type StoredProfile,
+} from '@tagforge/persistence';
 import {
   ProfileValidator,
   ProfileWriteError,
@@ -32,7 +37,12 @@ export interface WriteOutcome {
 
 export type BatchLineResult =
   | ({ line: number; status: 'ok' } & WriteOutcome)
-  | { line: number; status: 'error'; customerId?: string; error: { code: ErrorCode; message: string; details?: unknown } };
+  | {
+      line: number;
+      status: 'error';
+      customerId?: string;
+      error: { code: ErrorCode; message: string; details?: unknown };
+    };
 
 export interface ProfileView {
   customerId: string;
@@ -108,7 +118,12 @@ export class ProfileIngestionService {
       for (const request of requests) {
         const result = this.apply(current.get(request.customerId), request);
         if (result instanceof TagforgeException) {
-          results.push({ line: request.line, status: 'error', customerId: request.customerId, error: errorOf(result) });
+          results.push({
+            line: request.line,
+            status: 'error',
+            customerId: request.customerId,
+            error: errorOf(result),
+          });
           continue;
         }
         if (result.update) {
@@ -173,9 +188,13 @@ export class ProfileIngestionService {
     if (!isPlainObject(value)) return fail(ErrorCode.BadRequest, `line ${line} must be a JSON object`);
     const { customerId, profile, patch, ...rest } = value;
     const extra = Object.keys(rest);
-    if (extra.length > 0) return fail(ErrorCode.BadRequest, `line ${line} has unknown fields: ${extra.join(', ')}`);
+    if (extra.length > 0)
+      return fail(ErrorCode.BadRequest, `line ${line} has unknown fields: ${extra.join(', ')}`);
     if (!isCustomerId(customerId)) {
-      return fail(ErrorCode.InvalidId, `line ${line}: customerId must be 1-64 characters of letters, digits and _ . : -`);
+      return fail(
+        ErrorCode.InvalidId,
+        `line ${line}: customerId must be 1-64 characters of letters, digits and _ . : -`,
+      );
     }
     if ((profile === undefined) === (patch === undefined)) {
       return fail(ErrorCode.BadRequest, `line ${line} needs exactly one of "profile" or "patch"`, customerId);
@@ -184,7 +203,8 @@ export class ProfileIngestionService {
       const document = this.checkDocument(profile ?? patch);
       return { line, customerId, mode: profile !== undefined ? 'replace' : 'merge', document };
     } catch (error) {
-      if (error instanceof TagforgeException) return { line, status: 'error', customerId, error: errorOf(error) };
+      if (error instanceof TagforgeException)
+        return { line, status: 'error', customerId, error: errorOf(error) };
       throw error;
     }
   }
@@ -239,7 +259,9 @@ export class ProfileIngestionService {
     return {
       stored,
       outcome: { customerId: request.customerId, version, changed, staleSections: plan.staleSections },
-      update: changed ? { customerId: request.customerId, profile: plan.profile, stamps: plan.stamps, version } : null,
+      update: changed
+        ? { customerId: request.customerId, profile: plan.profile, stamps: plan.stamps, version }
+        : null,
     };
   }
 
@@ -256,11 +278,16 @@ export class ProfileIngestionService {
     if (changed.length === 0) return;
     try {
       await this.producer.enqueueMany(
-        changed.map((outcome) => ({ name: JobName.EvaluateCustomer, data: { customerId: outcome.customerId } })),
+        changed.map((outcome) => ({
+          name: JobName.EvaluateCustomer,
+          data: { customerId: outcome.customerId },
+        })),
       );
     } catch (error) {
       enqueueFailuresTotal.inc(changed.length);
-      this.logger.warn(`evaluation not enqueued for ${changed.length} customer(s): ${(error as Error).message}`);
+      this.logger.warn(
+        `evaluation not enqueued for ${changed.length} customer(s): ${(error as Error).message}`,
+      );
     }
   }
 }

@@ -15,7 +15,12 @@ export const profileValidatorProvider = {
     try {
       schema = JSON.parse(readFileSync(path, 'utf8')) as object;
     } catch (error) {
-      throw new Error(`Cannot read the profile schema ${path} (TAG_DEFINITIONS_DIR): ${(error as Error).message}`);
+      throw new Error(
+        `Cannot read the profile schema ${path} (TAG_DEFINITIONS_DIR): ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     }
     return new ProfileValidator(schema);
   },

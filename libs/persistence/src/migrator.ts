@@ -32,14 +32,15 @@ export function unreachablePostgresMessage(url: string, error: unknown): string 
 export async function ensureDatabase(url: string): Promise<boolean> {
   const target = new URL(url);
   const name = decodeURIComponent(target.pathname.replace(/^\//, ''));
-  if (!/^[A-Za-z0-9_-]{1,63}$/.test(name)) throw new Error(`DATABASE_URL names an invalid database "${name}"`);
+  if (!/^[A-Za-z0-9_-]{1,63}$/.test(name))
+    throw new Error(`DATABASE_URL names an invalid database "${name}"`);
   const maintenance = new URL(url);
   maintenance.pathname = '/postgres';
   const client = new Client({ connectionString: maintenance.toString(), connectionTimeoutMillis: 5000 });
   try {
     await client.connect();
   } catch (error) {
-    throw new Error(unreachablePostgresMessage(url, error));
+    throw new Error(unreachablePostgresMessage(url, error), { cause: error });
   }
   try {
     const existing = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
@@ -48,7 +49,8 @@ export async function ensureDatabase(url: string): Promise<boolean> {
       await client.query(`CREATE DATABASE "${name}"`);
       return true;
     } catch (error) {
-      if ((error as { code?: string }).code === '42P04') return false; // created by a concurrent process
+      const code = (error as { code?: string }).code;
+      if (code === '42P04' || code === '23505') return false; // created by a concurrent process
       throw error;
     }
   } finally {

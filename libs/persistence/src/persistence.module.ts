@@ -2,9 +2,21 @@ import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '@tagforge/common';
 import { dataSourceOptions } from './data-source';
-import { ApiKeyRepository, AuditLogRepository, ProfileRepository } from './repositories';
+import {
+  ApiKeyRepository,
+  AuditLogRepository,
+  CustomerTagRepository,
+  ProfileRepository,
+  TagDefinitionRepository,
+} from './repositories';
 
-const REPOSITORIES = [ApiKeyRepository, AuditLogRepository, ProfileRepository];
+const REPOSITORIES = [
+  ApiKeyRepository,
+  AuditLogRepository,
+  CustomerTagRepository,
+  ProfileRepository,
+  TagDefinitionRepository,
+];
 
 // One DataSource per process, configured from AppConfig; repositories own all SQL.
 @Global()

@@ -89,6 +89,16 @@ describe('changedPaths', () => {
       );
     });
 
+    it('compares values inside arrays deeply', () => {
+      fc.assert(
+        fc.property(pair, ([a, b]) => {
+          expect(changedPaths({ list: [a] }, { list: [b] })).toEqual(
+            canonicalJson(a) === canonicalJson(b) ? [] : ['list'],
+          );
+        }),
+      );
+    });
+
     it('returns sorted unique paths, each of which really changed', () => {
       fc.assert(
         fc.property(pair, ([a, b]) => {

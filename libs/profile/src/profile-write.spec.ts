@@ -125,6 +125,33 @@ describe('planProfileWrite', () => {
       expect(plan.changedPaths).toEqual(['bureau']);
     });
 
+    it('counts an added section or an added field as a change', () => {
+      const { profile, stamps } = storedProfile();
+      const addSection = planProfileWrite({
+        stored: storedProfile(),
+        mode: 'replace',
+        body: { ...profile, cards: [] },
+      });
+      const addField = planProfileWrite({
+        stored: storedProfile(),
+        mode: 'merge',
+        body: { bureau: { thinFile: true } },
+      });
+      const restamp = planProfileWrite({
+        stored: storedProfile(),
+        mode: 'merge',
+        body: { asOf: { bureau: MAY_1 }, bureau: {} },
+      });
+
+      expect(addSection).toMatchObject({ changed: true, changedPaths: ['cards'], stamps });
+      expect(addField).toMatchObject({ changed: true, changedPaths: ['bureau.thinFile'] });
+      expect(restamp).toMatchObject({
+        changed: true,
+        changedPaths: [],
+        stamps: { ...stamps, bureau: MAY_1 },
+      });
+    });
+
     it('applies an un-stamped section and keeps the stored stamp', () => {
       const plan = planProfileWrite({
         stored: storedProfile(),

@@ -97,8 +97,9 @@ export function planProfileWrite({ stored, mode, body }: ProfileWriteInput): Pro
 }
 
 function assertWritable(body: unknown): void {
-  if (!isJsonObject(body))
+  if (!isJsonObject(body)) {
     throw new ProfileWriteError('INVALID_DOCUMENT', '', 'a profile must be a JSON object');
+  }
   assertMaxDepth(body);
   const pointer = hasForbiddenKeys(body);
   if (pointer !== null) throw new ProfileWriteError('INVALID_DOCUMENT', pointer, 'forbidden field name');
@@ -135,8 +136,9 @@ function receivedStamps(body: JsonObject): Map<string, ReceivedStamp> {
   const stamps = new Map<string, ReceivedStamp>();
   const map = ownValue(body, AS_OF);
   if (map !== undefined) {
-    if (!isJsonObject(map))
+    if (!isJsonObject(map)) {
       throw new ProfileWriteError('INVALID_AS_OF', `/${AS_OF}`, 'must map sections to ISO dates');
+    }
     for (const [section, asOf] of Object.entries(map)) {
       stamps.set(section, readStamp(asOf, `/${AS_OF}/${escapePointerToken(section)}`));
     }

@@ -46,7 +46,11 @@ export class QueueProducer implements OnModuleInit, OnApplicationShutdown {
         queueItems.map((item) => {
           const id = deduplicationId(item.name, item.data);
           // keepLastIfActive: a write during an evaluation schedules exactly one more evaluation.
-          return { name: item.name, data: item.data, opts: id ? { deduplication: { id, keepLastIfActive: true } } : {} };
+          return {
+            name: item.name,
+            data: item.data,
+            opts: id ? { deduplication: { id, keepLastIfActive: true } } : {},
+          };
         }),
       );
     }
@@ -78,8 +82,9 @@ export class QueueProducer implements OnModuleInit, OnApplicationShutdown {
 
   private async ensureConnected(): Promise<void> {
     if (this.connection.status !== 'ready') {
-      throw new Error(`Redis is not connected (${this.connection.status}) at ${describeRedisUrl(this.config.REDIS_URL)}`);
+      throw new Error(
+        `Redis is not connected (${this.connection.status}) at ${describeRedisUrl(this.config.REDIS_URL)}`,
+      );
     }
   }
 }
-

@@ -46,7 +46,7 @@ export function catOperator(values: readonly unknown[]): string {
 }
 
 export function plusOperator(values: readonly unknown[]): number {
-  return values.reduce<number>((a, b) => parseFloat(a as string) + parseFloat(b as string), 0);
+  return values.reduce<unknown>((a, b) => parseFloat(a as string) + parseFloat(b as string), 0) as number;
 }
 
 export function timesOperator(values: readonly unknown[]): unknown {

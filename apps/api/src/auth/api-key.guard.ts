@@ -22,11 +22,16 @@ export class ApiKeyGuard implements CanActivate {
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer ([\x21-\x7e]{1,256})$/.exec(header) : null;
     if (!match) {
-      throw new TagforgeException(ErrorCode.Unauthenticated, 'send an API key as "Authorization: Bearer <key>"');
+      throw new TagforgeException(
+        ErrorCode.Unauthenticated,
+        'send an API key as "Authorization: Bearer <key>"',
+      );
     }
     const principal = await this.keys.verify(match[1]);
-    if (!principal) throw new TagforgeException(ErrorCode.Unauthenticated, 'unknown, revoked or expired API key');
-    if (!required) throw new TagforgeException(ErrorCode.Forbidden, 'this route declares no scope and is closed');
+    if (!principal)
+      throw new TagforgeException(ErrorCode.Unauthenticated, 'unknown, revoked or expired API key');
+    if (!required)
+      throw new TagforgeException(ErrorCode.Forbidden, 'this route declares no scope and is closed');
     if (!grants(principal.scopes, required)) {
       throw new TagforgeException(ErrorCode.Forbidden, `this key lacks the "${required}" scope`);
     }

@@ -22,7 +22,9 @@ export class BodyParserMiddleware implements NestMiddleware {
       next(new TagforgeException(ErrorCode.UnsupportedMediaType, `send the body as ${types.join(' or ')}`));
       return;
     }
-    (isBatch ? batchParser : jsonParser)(request, response, (error?: unknown) => next(error && bodyError(error)));
+    (isBatch ? batchParser : jsonParser)(request, response, (error?: unknown) =>
+      next(error && bodyError(error)),
+    );
   }
 }
 

@@ -18,8 +18,20 @@ const STATUS_TO_CODE: Record<number, ErrorCode> = {
 };
 
 // Postgres down, restarting, refusing connections or timing a statement out: the client should retry.
-const UNAVAILABLE_PG_CODES = new Set(['57P01', '57P02', '57P03', '57014', '08000', '08001', '08003', '08004', '08006', '53300']);
-const UNAVAILABLE_MESSAGES = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error|the database system is (starting up|shutting down)/i;
+const UNAVAILABLE_PG_CODES = new Set([
+  '57P01',
+  '57P02',
+  '57P03',
+  '57014',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  '53300',
+]);
+const UNAVAILABLE_MESSAGES =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error|the database system is (starting up|shutting down)/i;
 
 export interface MappedError {
   status: number;
@@ -29,13 +41,17 @@ export interface MappedError {
 
 export function mapError(error: unknown): MappedError {
   if (error instanceof TagforgeException) return shaped(error.code, error.message, error.details);
-  if (error instanceof ThrottlerException) return shaped(ErrorCode.RateLimited, 'too many requests; retry later');
+  if (error instanceof ThrottlerException)
+    return shaped(ErrorCode.RateLimited, 'too many requests; retry later');
   const bodyParserError = error as { type?: string; status?: number; message?: string; body?: string };
-  switch (bodyParserError.type) {
+  switch (bodyParserError.type ?? '') {
     case 'entity.too.large':
       return shaped(ErrorCode.PayloadTooLarge, 'the request body is larger than this route accepts');
     case 'entity.parse.failed':
-      return shaped(ErrorCode.InvalidJson, `the body is not valid JSON: ${bodyParserError.message ?? ''}`.trim());
+      return shaped(
+        ErrorCode.InvalidJson,
+        `the body is not valid JSON: ${bodyParserError.message ?? ''}`.trim(),
+      );
     case 'encoding.unsupported':
     case 'charset.unsupported':
       return shaped(ErrorCode.UnsupportedMediaType, bodyParserError.message ?? 'unsupported body encoding');
@@ -63,13 +79,22 @@ export function mapError(error: unknown): MappedError {
 }
 
 export function isDatabaseUnavailable(error: unknown): boolean {
-  const candidate = error as { code?: string; message?: string; driverError?: { code?: string; message?: string } };
+  const candidate = error as {
+    code?: string;
+    message?: string;
+    driverError?: { code?: string; message?: string };
+  };
   const code = candidate?.code ?? candidate?.driverError?.code;
   const message = `${candidate?.message ?? ''} ${candidate?.driverError?.message ?? ''}`;
   return (code !== undefined && UNAVAILABLE_PG_CODES.has(code)) || UNAVAILABLE_MESSAGES.test(message);
 }
 
-function shaped(code: ErrorCode, message: string, details?: unknown, status = HTTP_STATUS_BY_CODE[code]): MappedError {
+function shaped(
+  code: ErrorCode,
+  message: string,
+  details?: unknown,
+  status = HTTP_STATUS_BY_CODE[code],
+): MappedError {
   return {
     status,
     body: { error: details === undefined ? { code, message } : { code, message, details } },

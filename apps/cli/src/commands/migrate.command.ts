@@ -15,7 +15,8 @@ export function register(program: Command): void {
         return;
       }
       const report = await migrate(config.DATABASE_URL);
-      if (report.createdDatabase) process.stdout.write(`created database ${describeUrl(config.DATABASE_URL)}\n`);
+      if (report.createdDatabase)
+        process.stdout.write(`created database ${describeUrl(config.DATABASE_URL)}\n`);
       process.stdout.write(
         report.applied.length > 0 ? `applied: ${report.applied.join(', ')}\n` : 'schema is up to date\n',
       );
@@ -32,7 +33,9 @@ async function checkDrift(databaseUrl: string): Promise<number> {
       process.stdout.write('migrations and entities agree\n');
       return 0;
     }
-    process.stderr.write(`entities and migrations disagree; a migration would need:\n${pending.join(';\n')};\n`);
+    process.stderr.write(
+      `entities and migrations disagree; a migration would need:\n${pending.join(';\n')};\n`,
+    );
     return 1;
   } finally {
     const maintenance = new URL(databaseUrl);

@@ -11,7 +11,10 @@ export class ApiKeyRepository {
     return (manager ?? this.dataSource.manager).getRepository(ApiKeyEntity);
   }
 
-  async insert(key: Omit<ApiKeyEntity, 'createdAt' | 'revokedAt'>, manager?: EntityManager): Promise<ApiKeyEntity> {
+  async insert(
+    key: Omit<ApiKeyEntity, 'createdAt' | 'revokedAt'>,
+    manager?: EntityManager,
+  ): Promise<ApiKeyEntity> {
     const rows = (await this.repo(manager).insert({ ...key, revokedAt: null })).generatedMaps;
     return { ...key, revokedAt: null, createdAt: (rows[0]?.createdAt as Date) ?? new Date() };
   }

@@ -1,3 +1,5 @@
 export * from './api-key.repository';
 export * from './audit-log.repository';
 export * from './profile.repository';
+export * from './tag-definition.repository';
+export * from './customer-tag.repository';

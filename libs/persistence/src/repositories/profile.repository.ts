@@ -62,7 +62,10 @@ export class ProfileRepository {
   // Locks the rows of these customers for the rest of the transaction, creating version-0
   // placeholders for new ones so that two first writes to one customer also serialise.
   // Ids are taken in sorted order so concurrent batches cannot deadlock.
-  async lockForWrite(customerIds: readonly string[], manager: EntityManager): Promise<Map<string, StoredProfile>> {
+  async lockForWrite(
+    customerIds: readonly string[],
+    manager: EntityManager,
+  ): Promise<Map<string, StoredProfile>> {
     const ids = [...new Set(customerIds)].sort();
     await manager.query(
       `INSERT INTO customer_profile (customer_id, version, evaluated_version)
@@ -97,9 +100,10 @@ export class ProfileRepository {
   // Placeholders of customers whose every write was refused must not survive the transaction.
   async dropPlaceholders(customerIds: readonly string[], manager: EntityManager): Promise<void> {
     if (customerIds.length === 0) return;
-    await manager.query(`DELETE FROM customer_profile WHERE customer_id = ANY($1::varchar[]) AND version = 0`, [
-      [...customerIds],
-    ]);
+    await manager.query(
+      `DELETE FROM customer_profile WHERE customer_id = ANY($1::varchar[]) AND version = 0`,
+      [[...customerIds]],
+    );
   }
 
   async erase(customerId: string, manager: EntityManager): Promise<ErasureCounts> {

@@ -1,0 +1,146 @@
+import { CatalogCycleError, topologicalOrder } from '@tagforge/evaluation';
+import { ProfileValidator } from '@tagforge/profile';
+import { parseNow, ruleDependencies, validateRule } from '@tagforge/rules';
+import { type LoadedDefinition, readDefinitions } from './definition-format';
+import { varPointers } from './rule-walk';
+import type { CatalogProblem, CatalogValidation, TagDefinitionFile } from './tag-definition';
+
+/**
+ * Everything `tagctl validate` (and `POST /v1/tags:validate`) checks: the file format, each rule against
+ * the profile schema and the catalog's tag ids, purposes, segments reading tags only, examples, cycles.
+ */
+export function validateCatalog(files: readonly TagDefinitionFile[], profileSchema: unknown): CatalogValidation {
+  const { definitions, declaredIds, errors } = readDefinitions(files);
+  const warnings: CatalogProblem[] = [];
+  const profileValidator = new ProfileValidator(profileSchema as object);
+  const sound: LoadedDefinition[] = [];
+  for (const loaded of definitions) {
+    const before = errors.length;
+    checkRule(loaded, profileSchema, declaredIds, errors, warnings);
+    if (errors.length === before) sound.push(loaded);
+    checkExamples(loaded, profileValidator, declaredIds, errors, warnings);
+  }
+  errors.push(...cycleProblems(sound));
+  return { errors, warnings };
+}
+
+function checkRule(
+  { file, definition }: LoadedDefinition,
+  profileSchema: unknown,
+  knownTags: ReadonlySet<string>,
+  errors: CatalogProblem[],
+  warnings: CatalogProblem[],
+): void {
+  const { id, rule, purpose } = definition;
+  const result = validateRule(rule, { profileSchema, knownTags, purpose });
+  for (const problem of result.errors) {
+    errors.push({ file, id, pointer: `/rule${problem.pointer}`, code: problem.code, message: problem.message });
+  }
+  for (const problem of result.warnings) {
+    // Bureau data is risk-only: for the catalog this is a hard error, not a lint.
+    if (problem.code === 'marketing_reads_bureau') {
+      errors.push({
+        file,
+        id,
+        pointer: `/rule${problem.pointer}`,
+        code: 'purpose_violation',
+        message: `purpose violation: ${problem.message}`,
+      });
+    } else {
+      warnings.push({ file, id, pointer: `/rule${problem.pointer}`, code: problem.code, message: problem.message });
+    }
+  }
+  if (definition.kind === 'segment' && result.errors.length === 0) {
+    const pointers = varPointers(rule);
+    for (const path of ruleDependencies(rule).paths) {
+      errors.push({
+        file,
+        id,
+        pointer: `/rule${pointers.get(path) ?? ''}`,
+        code: 'segment_reads_profile',
+        message: `a segment reads tags only ({"var": "tags.<id>"}), not the profile path "${path}"`,
+      });
+    }
+  }
+}
+
+function checkExamples(
+  { file, definition }: LoadedDefinition,
+  profileValidator: ProfileValidator,
+  knownTags: ReadonlySet<string>,
+  errors: CatalogProblem[],
+  warnings: CatalogProblem[],
+): void {
+  const { id, kind } = definition;
+  const examples = definition.examples ?? [];
+  examples.forEach((example, index) => {
+    const at = `/examples/${index}`;
+    for (const problem of profileValidator.validate(example.profile)) {
+      errors.push({
+        file,
+        id,
+        pointer: `${at}/profile${problem.pointer}`,
+        code: 'invalid_example',
+        message: `example "${example.name}": the profile ${problem.message} (profile.schema.json)`,
+      });
+    }
+    if (example.now !== undefined) {
+      try {
+        parseNow(example.now);
+      } catch (error) {
+        errors.push({ file, id, pointer: `${at}/now`, code: 'invalid_example', message: (error as Error).message });
+      }
+    }
+    for (const tagId of Object.keys(example.tags ?? {})) {
+      if (!knownTags.has(tagId)) {
+        errors.push({
+          file,
+          id,
+          pointer: `${at}/tags/${tagId}`,
+          code: 'unknown_tag',
+          message: `example "${example.name}" fixes the unknown tag "${tagId}"`,
+        });
+      }
+    }
+  });
+  const isFlag = kind === 'boolean' || kind === 'segment';
+  const outcomes = new Set(examples.map((example) => JSON.stringify(isFlag ? example.expect === true : example.expect)));
+  if (outcomes.size < 2) {
+    warnings.push({
+      file,
+      id,
+      pointer: '/examples',
+      code: 'examples_incomplete',
+      message: isFlag
+        ? 'add an example that sets the tag and one that does not'
+        : 'add examples with two different outcomes (a value and no value, or two values)',
+    });
+  }
+}
+
+function cycleProblems(definitions: readonly LoadedDefinition[]): CatalogProblem[] {
+  const problems: CatalogProblem[] = [];
+  const fileOf = new Map(definitions.map(({ file, definition }) => [definition.id, file]));
+  let remaining = definitions.map(({ definition: { id, kind, rule } }) => ({ id, kind, rule }));
+  // topologicalOrder names one cycle at a time: drop its members and look again.
+  for (;;) {
+    try {
+      topologicalOrder(remaining);
+      return problems;
+    } catch (error) {
+      if (!(error instanceof CatalogCycleError) || error.cycle.length === 0) throw error;
+      const cycle = error.cycle[0] === error.cycle.at(-1) ? error.cycle : [...error.cycle, error.cycle[0]];
+      const members = new Set(cycle);
+      for (const id of members) {
+        problems.push({
+          file: fileOf.get(id) ?? '',
+          id,
+          pointer: '/rule',
+          code: 'cycle',
+          message: `dependency cycle: ${cycle.join(' -> ')}`,
+        });
+      }
+      remaining = remaining.filter((definition) => !members.has(definition.id));
+    }
+  }
+}

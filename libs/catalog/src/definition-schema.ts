@@ -1,0 +1,225 @@
+// The file format of a definition. tag-definitions/definition.schema.json is the copy editors use
+// (a spec keeps the two equal); the validator uses this one, so the API needs no file to validate.
+export const DEFINITION_SCHEMA = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://tagforge.dev/schemas/definition.schema.json',
+  title: 'Tagforge tag or segment definition',
+  description:
+    'One file per definition: tag-definitions/tags/<id>.json or tag-definitions/segments/<id>.json. The rule is JSON Logic (json-logic-js 2.0.5 semantics) plus days_since / months_since / years_since; it reads the profile by path, other tags as {"var": "tags.<id>"}, and never the clock.',
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'name', 'kind', 'purpose', 'category', 'rule'],
+  properties: {
+    $schema: {
+      description: 'Lets editors validate and autocomplete the file.',
+      type: 'string',
+    },
+    id: {
+      description:
+        'Stable identifier, snake_case, equal to the file name without .json. Campaign tools and the API refer to it; never rename a live tag.',
+      type: 'string',
+      pattern: '^[a-z][a-z0-9]*(_[a-z0-9]+)*$',
+      maxLength: 64,
+    },
+    name: {
+      description: 'Short English label for people.',
+      type: 'string',
+      minLength: 1,
+      maxLength: 80,
+    },
+    nameZh: {
+      description: 'Chinese label for front-line staff.',
+      type: 'string',
+      minLength: 1,
+      maxLength: 40,
+    },
+    kind: {
+      description:
+        'boolean: set or not; category: one string value or none; number: a finite number or none; segment: a boolean audience whose rule reads tags only.',
+      type: 'string',
+      enum: ['boolean', 'category', 'number', 'segment'],
+    },
+    purpose: {
+      description:
+        'What the tag may be used for. Bureau data (bureau.*) is for risk only: a marketing definition must not read it directly, though it may read risk tags.',
+      type: 'string',
+      enum: ['marketing', 'risk', 'service'],
+    },
+    category: {
+      description: 'Catalog section the definition is listed under.',
+      type: 'string',
+      enum: [
+        'demographics',
+        'relationship',
+        'value',
+        'product_holding',
+        'loan_intent',
+        'loan_need',
+        'credit_risk',
+        'early_warning',
+        'repayment',
+        'marketing_channel',
+        'eligibility',
+        'segment',
+      ],
+    },
+    description: {
+      description: 'What the tag means and how it is decided, in the words of the team that owns it.',
+      type: 'string',
+      minLength: 1,
+      maxLength: 1000,
+    },
+    owner: {
+      description: 'Owning team or mailbox.',
+      type: 'string',
+      minLength: 1,
+      maxLength: 120,
+    },
+    rule: {
+      description:
+        'JSON Logic rule. Guard optional fields before comparing them: a missing var is null and null < 580 is true.',
+    },
+    examples: {
+      description:
+        'Unit tests of the definition: each profile is evaluated with the definition and every tag it depends on (transitively) from the same catalog.',
+      type: 'array',
+      items: {
+        $ref: '#/$defs/example',
+      },
+    },
+  },
+  allOf: [
+    {
+      if: {
+        properties: {
+          kind: {
+            enum: ['boolean', 'segment'],
+          },
+        },
+        required: ['kind'],
+      },
+      then: {
+        properties: {
+          examples: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                expect: {
+                  type: 'boolean',
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    {
+      if: {
+        properties: {
+          kind: {
+            const: 'category',
+          },
+        },
+        required: ['kind'],
+      },
+      then: {
+        properties: {
+          examples: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                expect: {
+                  type: ['string', 'null'],
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    {
+      if: {
+        properties: {
+          kind: {
+            const: 'number',
+          },
+        },
+        required: ['kind'],
+      },
+      then: {
+        properties: {
+          examples: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                expect: {
+                  type: ['number', 'null'],
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    {
+      if: {
+        properties: {
+          kind: {
+            const: 'segment',
+          },
+        },
+        required: ['kind'],
+      },
+      then: {
+        properties: {
+          category: {
+            type: 'string',
+            const: 'segment',
+          },
+        },
+      },
+    },
+  ],
+  $defs: {
+    example: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['name', 'profile', 'expect'],
+      properties: {
+        name: {
+          type: 'string',
+          minLength: 1,
+          maxLength: 200,
+        },
+        profile: {
+          description: 'A profile document; it must validate against profile.schema.json.',
+          type: 'object',
+        },
+        now: {
+          description: 'Evaluation instant; defaults to 2026-01-01T00:00:00Z.',
+          type: 'string',
+          format: 'date-time',
+        },
+        tags: {
+          description:
+            'Fixed values for tags this definition depends on, used instead of computing them. Rarely needed: dependencies are computed from the profile.',
+          type: 'object',
+          propertyNames: {
+            pattern: '^[a-z][a-z0-9]*(_[a-z0-9]+)*$',
+          },
+          additionalProperties: {
+            type: ['boolean', 'string', 'number', 'null'],
+          },
+        },
+        expect: {
+          description:
+            "The tag's value: true/false for boolean and segment tags (false = not set), a string or null for category tags, a number or null for number tags.",
+          type: ['boolean', 'string', 'number', 'null'],
+        },
+      },
+    },
+  },
+};

@@ -1,0 +1,72 @@
+import { Injectable } from '@nestjs/common';
+import { Histogram } from 'prom-client';
+import { diffTags, type TagState } from '@tagforge/evaluation';
+import { CustomerTagRepository, type TagEventCause } from '@tagforge/persistence';
+import { ActiveCatalogService } from './active-catalog.service';
+
+export interface CustomerEvaluationResult {
+  customerId: string;
+  evaluated: boolean;
+  profileVersion: number | null;
+  changes: number;
+  ruleErrors: number;
+}
+
+const evaluationSeconds = new Histogram({
+  name: 'tagforge_customer_evaluation_seconds',
+  help: 'Time to evaluate one customer and write its changes',
+  buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+});
+
+@Injectable()
+export class CustomerEvaluationService {
+  constructor(
+    private readonly tags: CustomerTagRepository,
+    private readonly catalog: ActiveCatalogService,
+  ) {}
+
+  // Idempotent: a customer whose stored version is already evaluated is left alone, so a job
+  // delivered twice, or one that was coalesced with a later write, does nothing harmful.
+  async evaluate(customerId: string, cause: TagEventCause = 'profile'): Promise<CustomerEvaluationResult> {
+    const stop = evaluationSeconds.startTimer();
+    const { evaluator, versions } = await this.catalog.current();
+    try {
+      return await this.tags.transaction(async (manager) => {
+        const locked = await this.tags.lockProfileForEvaluation(customerId, manager);
+        if (!locked || locked.version <= locked.evaluatedVersion) {
+          return {
+            customerId,
+            evaluated: false,
+            profileVersion: locked?.version ?? null,
+            changes: 0,
+            ruleErrors: 0,
+          };
+        }
+        const current = new Map<string, TagState>(
+          (await this.tags.current(customerId, manager)).map((tag) => [tag.tagId, tag]),
+        );
+        const previous = Object.fromEntries(
+          [...current].map(([tagId, state]) => [tagId, state.value as true | string | number]),
+        );
+        const result = evaluator.evaluateCustomer(locked.profile, Date.now(), { current: previous });
+        const failed = new Set(result.errors.map((error) => error.tagId));
+        const changes = diffTags(current, result.values, versions, failed);
+        await this.tags.applyChanges(
+          customerId,
+          changes,
+          { profileVersion: locked.version, cause, runId: null },
+          manager,
+        );
+        return {
+          customerId,
+          evaluated: true,
+          profileVersion: locked.version,
+          changes: changes.length,
+          ruleErrors: failed.size,
+        };
+      });
+    } finally {
+      stop();
+    }
+  }
+}

@@ -1,0 +1,16 @@
+export { RuleProblemCodes, RuleValidationError } from './rule-problem';
+export type { RuleProblem, RuleProblemCode } from './rule-problem';
+export { RULE_LIMITS, validateRule } from './rule-validator';
+export type { ValidationOptions, ValidationResult } from './rule-validator';
+export { compile, generateSource } from './rule-compiler';
+export type { CompileOptions, CompiledRule } from './rule-compiler';
+export { referenceApply } from './json-logic-reference';
+export { ruleDependencies } from './rule-dependencies';
+export type { RuleDependencies } from './rule-dependencies';
+export { explain } from './rule-explainer';
+export type { Explanation } from './rule-explainer';
+export type { TraceNode } from './rule-interpreter';
+export { truthy } from './json-logic-semantics';
+export { parseNow, parseIsoInstant, daysSince, monthsSince, yearsSince } from './time-operators';
+export { runConformance } from './conformance-suite';
+export type { ConformanceResult } from './conformance-suite';

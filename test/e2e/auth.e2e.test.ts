@@ -1,0 +1,108 @@
+import { ApiKeyService } from '@tagforge/auth';
+import { auth, startApi, type ApiHarness } from '../support/api-harness';
+
+interface Operation {
+  method: string;
+  path: string;
+  scope: string;
+}
+
+// Every /v1 route, read from the OpenAPI document, with the scope it declares.
+async function v1Operations(api: ApiHarness): Promise<Operation[]> {
+  const document = (await api.http.get('/docs-json').expect(200)).body as {
+    paths: Record<string, Record<string, { 'x-required-scope'?: string }>>;
+  };
+  return Object.entries(document.paths)
+    .filter(([path]) => path.startsWith('/v1/'))
+    .flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, operation]) => ({
+        method,
+        path: path.replace(/\{[^}]+\}/g, 'C-1'),
+        scope: operation['x-required-scope'] ?? '',
+      })),
+    );
+}
+
+describe('API keys and scopes', () => {
+  let api: ApiHarness;
+  let keys: ApiKeyService;
+
+  beforeAll(async () => {
+    api = await startApi();
+    keys = api.app.get(ApiKeyService);
+  });
+  afterAll(() => api.close());
+
+  const send = (operation: Operation, headers: Record<string, string>) => {
+    const agent = api.http as unknown as Record<string, (path: string) => import('supertest').Test>;
+    return agent[operation.method](operation.path).set(headers);
+  };
+
+  it('lists every /v1 route in OpenAPI with a declared scope', async () => {
+    const operations = await v1Operations(api);
+    expect(operations.length).toBeGreaterThanOrEqual(5);
+    for (const operation of operations) expect(operation.scope).not.toBe('');
+  });
+
+  it('answers 401 on every /v1 route without a key, with an unknown key and with a revoked key', async () => {
+    const revoked = await keys.create({ name: 'soon revoked', scopes: ['admin'] }, null);
+    await keys.revoke(revoked.id, null);
+    for (const operation of await v1Operations(api)) {
+      for (const headers of [
+        {},
+        auth('tfk_00000000000000000000000000000000_' + 'x'.repeat(43)),
+        auth(revoked.key),
+      ]) {
+        const response = await send(operation, headers);
+        expect({ ...operation, status: response.status }).toEqual({ ...operation, status: 401 });
+        expect(response.body.error.code).toBe('UNAUTHENTICATED');
+      }
+    }
+  });
+
+  it('answers 401 for an expired key', async () => {
+    const expired = await keys.create(
+      { name: 'expired', scopes: ['admin'], expiresAt: new Date(Date.now() - 1000) },
+      null,
+    );
+    await api.http.get('/v1/customers/C-1/profile').set(auth(expired.key)).expect(401);
+  });
+
+  it('answers 403 on every /v1 route to a key without its scope, and lets the right scope through', async () => {
+    for (const operation of await v1Operations(api)) {
+      const other = operation.scope === 'segments:read' ? 'tags:read' : 'segments:read';
+      const lacking = await keys.create({ name: `lacks ${operation.scope}`, scopes: [other] }, null);
+      const refused = await send(operation, auth(lacking.key));
+      expect({ ...operation, status: refused.status }).toEqual({ ...operation, status: 403 });
+      expect(refused.body.error.code).toBe('FORBIDDEN');
+
+      const holding = await keys.create(
+        { name: `holds ${operation.scope}`, scopes: [operation.scope] },
+        null,
+      );
+      const allowed = await send(operation, auth(holding.key));
+      expect([401, 403]).not.toContain(allowed.status);
+    }
+  });
+
+  it('hides the bureau section from keys without bureau:read', async () => {
+    const writer = await keys.create({ name: 'writer', scopes: ['profiles:write'] }, null);
+    const reader = await keys.create({ name: 'reader', scopes: ['profiles:read'] }, null);
+    const riskReader = await keys.create({ name: 'risk', scopes: ['profiles:read', 'bureau:read'] }, null);
+    await api.http
+      .put('/v1/customers/K-1/profile')
+      .set(auth(writer.key))
+      .send({ bureau: { score: 700 }, deposits: { balance: 5 } })
+      .expect(200);
+    const plain = await api.http.get('/v1/customers/K-1/profile').set(auth(reader.key)).expect(200);
+    expect(plain.body.profile).toEqual({ deposits: { balance: 5 } });
+    const risk = await api.http.get('/v1/customers/K-1/profile').set(auth(riskReader.key)).expect(200);
+    expect(risk.body.profile.bureau).toEqual({ score: 700 });
+  });
+
+  it('stores keys hashed, never in clear', async () => {
+    const created = await keys.create({ name: 'hashed', scopes: ['tags:read'] }, null);
+    const rows = await api.app.get(ApiKeyService).list();
+    expect(JSON.stringify(rows)).not.toContain(created.key.split('_')[2]);
+  });
+});

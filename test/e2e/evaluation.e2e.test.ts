@@ -1,0 +1,63 @@
+import { Client } from 'pg';
+import { auth, eventually, startApi, startWorker, type ApiHarness } from '../support/api-harness';
+
+describe('profile writes are evaluated by the worker', () => {
+  let api: ApiHarness;
+  let worker: { close: () => Promise<void> };
+  let db: Client;
+
+  beforeAll(async () => {
+    api = await startApi();
+    worker = await startWorker(api);
+    db = new Client({ connectionString: api.databaseUrl });
+    await db.connect();
+  });
+  afterAll(async () => {
+    await db.end();
+    await worker.close();
+    await api.close();
+  });
+
+  const tagsOf = async (customerId: string, evaluatedVersion: number) =>
+    eventually(async () => {
+      const response = await api.http.get(`/v1/customers/${customerId}/tags`).set(auth()).expect(200);
+      return response.body.evaluatedVersion >= evaluatedVersion ? response.body : undefined;
+    });
+
+  it('activates the shipped catalog at start-up', async () => {
+    const { rows } = await db.query(`SELECT count(*)::int AS n FROM tag_definition WHERE status = 'active'`);
+    expect(rows[0].n).toBeGreaterThanOrEqual(118);
+  });
+
+  it('sets a tag when a PATCH crosses its rule, with one history row per change', async () => {
+    await api.http
+      .put('/v1/customers/EV-1/profile')
+      .set(auth())
+      .send({ marketing: { optOut: false, contacts30d: 0 } })
+      .expect(200);
+    const first = await tagsOf('EV-1', 1);
+    expect(first.tags.map((tag: { tagId: string }) => tag.tagId)).not.toContain('opted_out');
+
+    await api.http
+      .patch('/v1/customers/EV-1/profile')
+      .set(auth())
+      .send({ marketing: { optOut: true } })
+      .expect(200);
+    const second = await tagsOf('EV-1', 2);
+    const optedOut = second.tags.find((tag: { tagId: string }) => tag.tagId === 'opted_out');
+    expect(optedOut).toMatchObject({ value: true, tagVersion: 1 });
+    expect(second.tags.map((tag: { tagId: string }) => tag.tagId)).toContain('do_not_market');
+
+    const { rows } = await db.query(
+      `SELECT tag_id, old_value, new_value, profile_version, cause FROM tag_event
+        WHERE customer_id = 'EV-1' AND tag_id = 'opted_out'`,
+    );
+    expect(rows).toEqual([
+      { tag_id: 'opted_out', old_value: null, new_value: true, profile_version: '2', cause: 'profile' },
+    ]);
+  });
+
+  it('answers 404 for the tags of an unknown customer', async () => {
+    await api.http.get('/v1/customers/nobody/tags').set(auth()).expect(404);
+  });
+});
