@@ -1,4 +1,5 @@
 import { InitialSchema1764331200000 } from './1764331200000-initial-schema';
+import { EvaluationBookkeeping1764338400000 } from './1764338400000-evaluation-bookkeeping';
 
 // Listed explicitly (not globbed) so the built app and the tests load exactly these, in order.
-export const MIGRATIONS = [InitialSchema1764331200000];
+export const MIGRATIONS = [InitialSchema1764331200000, EvaluationBookkeeping1764338400000];

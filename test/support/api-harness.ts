@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
+import { NestFactory } from '@nestjs/core';
 import { createApiApp } from '../../apps/api/src/create-api-app';
+import { WorkerModule } from '../../apps/worker/src/worker.module';
 import { createTestDatabase } from './test-database';
 
 export const BOOTSTRAP_KEY = 'test-bootstrap-key-0123456789abcdef';
@@ -55,8 +57,6 @@ export const auth = (key: string = BOOTSTRAP_KEY) => ({ Authorization: `Bearer $
 
 // A worker process's module, in this process, against the API's database and queue prefix.
 export async function startWorker(api: ApiHarness): Promise<{ close: () => Promise<void> }> {
-  const { NestFactory } = await import('@nestjs/core');
-  const { WorkerModule } = await import('../../apps/worker/src/worker.module');
   const settings: Record<string, string> = {
     DATABASE_URL: api.databaseUrl,
     QUEUE_PREFIX: api.queuePrefix,
@@ -66,7 +66,7 @@ export async function startWorker(api: ApiHarness): Promise<{ close: () => Promi
   const previous = Object.fromEntries(Object.keys(settings).map((key) => [key, process.env[key]]));
   Object.assign(process.env, settings);
   try {
-    const context = await NestFactory.createApplicationContext(WorkerModule, { logger: false });
+    const context = await NestFactory.createApplicationContext(WorkerModule, { logger: false, abortOnError: false });
     return { close: () => context.close() };
   } finally {
     for (const [key, value] of Object.entries(previous)) {

@@ -5,7 +5,7 @@ import { AuthModule } from '@tagforge/auth';
 import { ConfigModule, loggerModule } from '@tagforge/common';
 import { IngestionModule } from '@tagforge/ingestion';
 import { PersistenceModule } from '@tagforge/persistence';
-import { DefinitionSyncModule, PipelineModule } from '@tagforge/pipeline';
+import { DefinitionsModule, PipelineModule } from '@tagforge/pipeline';
 import { QueueModule } from '@tagforge/queue';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { BootstrapKeyService } from './auth/bootstrap-key.service';
@@ -16,6 +16,8 @@ import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware';
 import { MetricsController } from './metrics/metrics.controller';
 import { ProfilesController } from './profiles/profiles.controller';
 import { CustomerTagsController } from './customers/customer-tags.controller';
+import { RunsController } from './runs/runs.controller';
+import { TagsController } from './tags/tags.controller';
 
 @Module({
   imports: [
@@ -26,10 +28,17 @@ import { CustomerTagsController } from './customers/customer-tags.controller';
     AuthModule,
     IngestionModule,
     PipelineModule,
-    DefinitionSyncModule,
+    DefinitionsModule,
     TerminusModule,
   ],
-  controllers: [HealthController, MetricsController, ProfilesController, CustomerTagsController],
+  controllers: [
+    HealthController,
+    MetricsController,
+    ProfilesController,
+    CustomerTagsController,
+    TagsController,
+    RunsController,
+  ],
   providers: [
     BootstrapKeyService,
     { provide: APP_GUARD, useClass: ApiKeyGuard },

@@ -4,12 +4,24 @@ import { Command } from 'commander';
 import { register as registerConformance } from './commands/conformance.command';
 import { register as registerKeys } from './commands/keys.command';
 import { register as registerMigrate } from './commands/migrate.command';
+import { register as registerValidate } from './commands/validate.command';
+import { register as registerTest } from './commands/test.command';
+import { register as registerEvaluate } from './commands/evaluate.command';
+import { register as registerCatalog } from './commands/catalog.command';
+import { register as registerGenerate } from './commands/generate.command';
+import { register as registerLoadDataset } from './commands/load-dataset.command';
 
 // tagctl: every command lives in ./commands/<name>.command.ts and exports `register(program)`.
 // Commands that need no database (validate, test, evaluate, conformance, ...) never import one.
 const program = new Command('tagctl').description('Tagforge command line').showHelpAfterError();
 
 // registrations:
+registerValidate(program);
+registerTest(program);
+registerEvaluate(program);
+registerCatalog(program);
+registerGenerate(program);
+registerLoadDataset(program);
 registerConformance(program);
 registerMigrate(program);
 registerKeys(program);

@@ -3,11 +3,14 @@ import { DiscoveryModule } from '@nestjs/core';
 import { ConfigModule, loggerModule } from '@tagforge/common';
 import { PersistenceModule } from '@tagforge/persistence';
 import { PipelineModule } from '@tagforge/pipeline';
+import { QueueModule } from '@tagforge/queue';
 import { EvaluateCustomerProcessor } from './processors/evaluate-customer.processor';
+import { MaintenanceProcessor } from './processors/maintenance.processor';
+import { RunProcessor } from './processors/run.processor';
 import { WorkerHost } from './worker-host';
 
 @Module({
-  imports: [ConfigModule, loggerModule(), PersistenceModule, PipelineModule, DiscoveryModule],
-  providers: [WorkerHost, EvaluateCustomerProcessor],
+  imports: [ConfigModule, loggerModule(), PersistenceModule, QueueModule, PipelineModule, DiscoveryModule],
+  providers: [WorkerHost, EvaluateCustomerProcessor, RunProcessor, MaintenanceProcessor],
 })
 export class WorkerModule {}

@@ -4,7 +4,8 @@ import { TAG_CATEGORIES, type TagDefinition } from './tag-definition';
 export function catalogMarkdownTable(definitions: readonly TagDefinition[]): string {
   const order = new Map<string, number>(TAG_CATEGORIES.map((category, index) => [category, index]));
   const sorted = [...definitions].sort(
-    (a, b) => (order.get(a.category) ?? 0) - (order.get(b.category) ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    (a, b) =>
+      (order.get(a.category) ?? 0) - (order.get(b.category) ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
   );
   const lines = ['| id | kind | purpose | category | name | description |', '|---|---|---|---|---|---|'];
   for (const d of sorted) {

@@ -9,7 +9,10 @@ import type { CatalogProblem, CatalogValidation, TagDefinitionFile } from './tag
  * Everything `tagctl validate` (and `POST /v1/tags:validate`) checks: the file format, each rule against
  * the profile schema and the catalog's tag ids, purposes, segments reading tags only, examples, cycles.
  */
-export function validateCatalog(files: readonly TagDefinitionFile[], profileSchema: unknown): CatalogValidation {
+export function validateCatalog(
+  files: readonly TagDefinitionFile[],
+  profileSchema: unknown,
+): CatalogValidation {
   const { definitions, declaredIds, errors } = readDefinitions(files);
   const warnings: CatalogProblem[] = [];
   const profileValidator = new ProfileValidator(profileSchema as object);
@@ -34,7 +37,13 @@ function checkRule(
   const { id, rule, purpose } = definition;
   const result = validateRule(rule, { profileSchema, knownTags, purpose });
   for (const problem of result.errors) {
-    errors.push({ file, id, pointer: `/rule${problem.pointer}`, code: problem.code, message: problem.message });
+    errors.push({
+      file,
+      id,
+      pointer: `/rule${problem.pointer}`,
+      code: problem.code,
+      message: problem.message,
+    });
   }
   for (const problem of result.warnings) {
     // Bureau data is risk-only: for the catalog this is a hard error, not a lint.
@@ -47,7 +56,13 @@ function checkRule(
         message: `purpose violation: ${problem.message}`,
       });
     } else {
-      warnings.push({ file, id, pointer: `/rule${problem.pointer}`, code: problem.code, message: problem.message });
+      warnings.push({
+        file,
+        id,
+        pointer: `/rule${problem.pointer}`,
+        code: problem.code,
+        message: problem.message,
+      });
     }
   }
   if (definition.kind === 'segment' && result.errors.length === 0) {
@@ -81,14 +96,20 @@ function checkExamples(
         id,
         pointer: `${at}/profile${problem.pointer}`,
         code: 'invalid_example',
-        message: `example "${example.name}": the profile ${problem.message} (profile.schema.json)`,
+        message: `example "${example.name}" does not match profile.schema.json: ${problem.message}`,
       });
     }
     if (example.now !== undefined) {
       try {
         parseNow(example.now);
       } catch (error) {
-        errors.push({ file, id, pointer: `${at}/now`, code: 'invalid_example', message: (error as Error).message });
+        errors.push({
+          file,
+          id,
+          pointer: `${at}/now`,
+          code: 'invalid_example',
+          message: (error as Error).message,
+        });
       }
     }
     for (const tagId of Object.keys(example.tags ?? {})) {
@@ -104,7 +125,9 @@ function checkExamples(
     }
   });
   const isFlag = kind === 'boolean' || kind === 'segment';
-  const outcomes = new Set(examples.map((example) => JSON.stringify(isFlag ? example.expect === true : example.expect)));
+  const outcomes = new Set(
+    examples.map((example) => JSON.stringify(isFlag ? example.expect === true : example.expect)),
+  );
   if (outcomes.size < 2) {
     warnings.push({
       file,
@@ -131,15 +154,17 @@ function cycleProblems(definitions: readonly LoadedDefinition[]): CatalogProblem
       if (!(error instanceof CatalogCycleError) || error.cycle.length === 0) throw error;
       const cycle = error.cycle[0] === error.cycle.at(-1) ? error.cycle : [...error.cycle, error.cycle[0]];
       const members = new Set(cycle);
-      for (const id of members) {
+      cycle.slice(0, -1).forEach((id, index) => {
+        const rule = remaining.find((definition) => definition.id === id)?.rule;
         problems.push({
           file: fileOf.get(id) ?? '',
           id,
-          pointer: '/rule',
+          // Point at the read of the next tag around the cycle.
+          pointer: `/rule${varPointers(rule).get(`tags.${cycle[index + 1]}`) ?? ''}`,
           code: 'cycle',
           message: `dependency cycle: ${cycle.join(' -> ')}`,
         });
-      }
+      });
       remaining = remaining.filter((definition) => !members.has(definition.id));
     }
   }

@@ -20,7 +20,9 @@ let formatValidator: ValidateFunction | undefined;
 
 function definitionFormat(): ValidateFunction {
   // Union types (`"type": ["string", "null"]`) are plain JSON Schema; strict mode only frowns on them.
-  formatValidator ??= addFormats(new Ajv2020({ allErrors: true, allowUnionTypes: true })).compile(DEFINITION_SCHEMA);
+  formatValidator ??= addFormats(new Ajv2020({ allErrors: true, allowUnionTypes: true })).compile(
+    DEFINITION_SCHEMA,
+  );
   return formatValidator;
 }
 
@@ -40,7 +42,13 @@ export function readDefinitions(files: readonly TagDefinitionFile[]): ReadDefini
     if (id !== undefined) declaredIds.add(id);
     if (!validate(content)) {
       for (const error of relevantErrors(validate.errors ?? [])) {
-        errors.push({ file, id, pointer: pointerOf(error), code: 'invalid_definition', message: messageOf(error) });
+        errors.push({
+          file,
+          id,
+          pointer: pointerOf(error),
+          code: 'invalid_definition',
+          message: messageOf(error),
+        });
       }
       continue;
     }

@@ -15,7 +15,8 @@ function definitionPaths(dir: string): string[] {
   for (const entry of entries) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) paths.push(...definitionPaths(path));
-    else if (entry.isFile() && entry.name.endsWith('.json') && !entry.name.endsWith('.schema.json')) paths.push(path);
+    else if (entry.isFile() && entry.name.endsWith('.json') && !entry.name.endsWith('.schema.json'))
+      paths.push(path);
   }
   return paths;
 }
@@ -35,11 +36,11 @@ export function loadJsonFile(path: string): unknown {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new Error(`cannot read ${path}: ${(error as Error).message}`);
+    throw new Error(`cannot read ${path}: ${(error as Error).message}`, { cause: error });
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new Error(`${path} is not JSON: ${(error as Error).message}`);
+    throw new Error(`${path} is not JSON: ${(error as Error).message}`, { cause: error });
   }
 }

@@ -69,9 +69,20 @@ export class AppConfig {
   @Max(256)
   WORKER_CONCURRENCY = 8;
 
-  @Transform(toBool)
-  @IsBoolean()
-  LOG_PRETTY = false;
+  // Customers written but not evaluated for this long are re-enqueued by the reconciler.
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  RECONCILE_GRACE_SECONDS = 60;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  RECONCILE_INTERVAL_SECONDS = 30;
+
+  // When rules that read `now` are re-evaluated for every customer (cron, server time zone).
+  @Matches(/^(\S+\s+){4}\S+$/, { message: 'must be a five-field cron expression such as "0 2 * * *"' })
+  TIME_DEPENDENT_CRON = '0 2 * * *';
 }
 
 export class ConfigError extends Error {}

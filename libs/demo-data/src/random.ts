@@ -33,14 +33,15 @@ export class Random {
     return min + this.next() * (max - min);
   }
 
-  pick<T>(weighted: readonly (readonly [T, number])[]): T {
-    const total = weighted.reduce((sum, [, weight]) => sum + weight, 0);
+  /** One of `values`, with probabilities proportional to `weights`. */
+  pick<T>(values: readonly T[], weights: readonly number[]): T {
+    const total = weights.reduce((sum, weight) => sum + weight, 0);
     let draw = this.next() * total;
-    for (const [value, weight] of weighted) {
-      draw -= weight;
-      if (draw < 0) return value;
+    for (let i = 0; i < values.length; i += 1) {
+      draw -= weights[i];
+      if (draw < 0) return values[i];
     }
-    return weighted[weighted.length - 1][0];
+    return values[values.length - 1];
   }
 
   /** Standard normal (Box-Muller). */

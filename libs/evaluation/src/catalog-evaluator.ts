@@ -1,4 +1,12 @@
-import { CompiledRule, RuleDependencies, RuleProblem, RuleValidationError, compile, ruleDependencies, truthy } from '@tagforge/rules';
+import {
+  CompiledRule,
+  RuleDependencies,
+  RuleProblem,
+  RuleValidationError,
+  compile,
+  ruleDependencies,
+  truthy,
+} from '@tagforge/rules';
 import { EvaluableDefinition, TagKind, TagValue, tagGraph, topologicalOrder } from './catalog-order';
 
 export interface EvaluateOptions {
@@ -112,7 +120,8 @@ export class CatalogEvaluator {
       try {
         this.rules.push(compile(def.rule));
       } catch (error) {
-        if (error instanceof RuleValidationError) throw new CatalogDefinitionError(id, error.message, error.problems);
+        if (error instanceof RuleValidationError)
+          throw new CatalogDefinitionError(id, error.message, error.problems);
         throw error;
       }
       this.tags[id] = null;
@@ -123,7 +132,9 @@ export class CatalogEvaluator {
     const { only, current } = options;
     const tags = this.tags;
     const data =
-      typeof profile === 'object' && profile !== null && !Array.isArray(profile) ? { ...profile, tags } : { tags };
+      typeof profile === 'object' && profile !== null && !Array.isArray(profile)
+        ? { ...profile, tags }
+        : { tags };
     const values: Record<string, TagValue> = {};
     const errors: TagEvaluationError[] = [];
     const order = this.order;
@@ -149,7 +160,9 @@ export class CatalogEvaluator {
         } else {
           tags[id] = false;
         }
-      } else if (kind === CATEGORY ? typeof raw === 'string' : typeof raw === 'number' && Number.isFinite(raw)) {
+      } else if (
+        kind === CATEGORY ? typeof raw === 'string' : typeof raw === 'number' && Number.isFinite(raw)
+      ) {
         const value = kind === NUMBER ? (raw as number) + 0 : (raw as string);
         if (value === '') {
           tags[id] = null;

@@ -127,7 +127,11 @@ export class ProfileIngestionService {
           continue;
         }
         if (result.update) {
-          updates.set(request.customerId, result.update);
+          const earlier = updates.get(request.customerId)?.changedPaths ?? [];
+          updates.set(request.customerId, {
+            ...result.update,
+            changedPaths: [...new Set([...earlier, ...result.update.changedPaths])],
+          });
           current.set(request.customerId, { ...result.stored, ...result.update });
         }
         results.push({ line: request.line, status: 'ok', ...result.outcome });
@@ -260,7 +264,13 @@ export class ProfileIngestionService {
       stored,
       outcome: { customerId: request.customerId, version, changed, staleSections: plan.staleSections },
       update: changed
-        ? { customerId: request.customerId, profile: plan.profile, stamps: plan.stamps, version }
+        ? {
+            customerId: request.customerId,
+            profile: plan.profile,
+            stamps: plan.stamps,
+            version,
+            changedPaths: plan.changedPaths,
+          }
         : null,
     };
   }

@@ -6,6 +6,7 @@ import {
   ApiKeyRepository,
   AuditLogRepository,
   CustomerTagRepository,
+  EvaluationRunRepository,
   ProfileRepository,
   TagDefinitionRepository,
 } from './repositories';
@@ -14,6 +15,7 @@ const REPOSITORIES = [
   ApiKeyRepository,
   AuditLogRepository,
   CustomerTagRepository,
+  EvaluationRunRepository,
   ProfileRepository,
   TagDefinitionRepository,
 ];

@@ -48,7 +48,9 @@ export class CustomerEvaluationService {
         const previous = Object.fromEntries(
           [...current].map(([tagId, state]) => [tagId, state.value as true | string | number]),
         );
-        const result = evaluator.evaluateCustomer(locked.profile, Date.now(), { current: previous });
+        // Only the tags that read what changed (and their dependents); everything on a first evaluation.
+        const only = locked.pendingPaths === null ? undefined : evaluator.affectedTags(locked.pendingPaths);
+        const result = evaluator.evaluateCustomer(locked.profile, Date.now(), { current: previous, only });
         const failed = new Set(result.errors.map((error) => error.tagId));
         const changes = diffTags(current, result.values, versions, failed);
         await this.tags.applyChanges(

@@ -1,20 +1,26 @@
 import { Module } from '@nestjs/common';
+import { QueueModule } from '@tagforge/queue';
 import { ActiveCatalogService } from './active-catalog.service';
 import { CustomerEvaluationService } from './customer-evaluation.service';
 import { CustomerTagsService } from './customer-tags.service';
-import { DefinitionSyncService } from './definition-sync.service';
+import { DefinitionService } from './definition.service';
+import { ReconcilerService } from './reconciler.service';
+import { RunQueryService } from './run-query.service';
+import { RunService } from './run.service';
 
-// DefinitionSyncModule (imported by the API) activates the folder's definitions at start-up; the
-// worker only evaluates against whatever is active.
-@Module({
-  providers: [ActiveCatalogService, CustomerEvaluationService, CustomerTagsService],
-  exports: [ActiveCatalogService, CustomerEvaluationService, CustomerTagsService],
-})
+const SERVICES = [
+  ActiveCatalogService,
+  CustomerEvaluationService,
+  CustomerTagsService,
+  ReconcilerService,
+  RunQueryService,
+  RunService,
+];
+
+// Evaluation, runs and the reconciler, used by the worker and the API alike.
+@Module({ imports: [QueueModule], providers: SERVICES, exports: SERVICES })
 export class PipelineModule {}
 
-@Module({
-  imports: [PipelineModule],
-  providers: [DefinitionSyncService],
-  exports: [DefinitionSyncService],
-})
-export class DefinitionSyncModule {}
+// Definition versions. Imported by the API only: its start-up activates the definitions folder.
+@Module({ imports: [PipelineModule], providers: [DefinitionService], exports: [DefinitionService] })
+export class DefinitionsModule {}

@@ -2,18 +2,43 @@
 // only — BullMQ keeps them in clear text in Redis, so never a profile, a value or a key.
 export enum QueueName {
   Evaluation = 'evaluation',
+  Runs = 'runs',
+  Maintenance = 'maintenance',
 }
 
 export enum JobName {
   EvaluateCustomer = 'evaluate-customer',
+  PlanRun = 'plan-run',
+  RunChunk = 'run-chunk',
+  FinishRun = 'finish-run',
+  Reconcile = 'reconcile',
+  ScheduleTimeDependent = 'schedule-time-dependent',
 }
 
 export interface JobPayloads {
   [JobName.EvaluateCustomer]: { customerId: string };
+  // Splits a run's customers into keyset chunks and starts them as one flow.
+  [JobName.PlanRun]: { runId: string };
+  // Customers with afterCustomerId < id <= lastCustomerId (afterCustomerId null: from the start).
+  [JobName.RunChunk]: {
+    runId: string;
+    chunk: number;
+    afterCustomerId: string | null;
+    lastCustomerId: string;
+  };
+  // The flow's parent: runs once every chunk has finished. A re-planned run gets a new parent.
+  [JobName.FinishRun]: { runId: string; plannedAt: number };
+  [JobName.Reconcile]: Record<string, never>;
+  [JobName.ScheduleTimeDependent]: Record<string, never>;
 }
 
 export const QUEUE_OF_JOB: { readonly [Name in JobName]: QueueName } = {
   [JobName.EvaluateCustomer]: QueueName.Evaluation,
+  [JobName.PlanRun]: QueueName.Runs,
+  [JobName.RunChunk]: QueueName.Runs,
+  [JobName.FinishRun]: QueueName.Runs,
+  [JobName.Reconcile]: QueueName.Maintenance,
+  [JobName.ScheduleTimeDependent]: QueueName.Maintenance,
 };
 
 export type JobItem = { [Name in JobName]: { name: Name; data: JobPayloads[Name] } }[JobName];

@@ -1,5 +1,5 @@
 import type { DefaultJobOptions } from 'bullmq';
-import { JobName } from './job-catalog';
+import { JobName, type JobItem } from './job-catalog';
 
 // Retry, backoff and retention defaults, in one place. Failed jobs are kept long enough to inspect;
 // completed ones only briefly (history lives in Postgres, not Redis).
@@ -10,10 +10,18 @@ export const DEFAULT_JOB_OPTIONS: DefaultJobOptions = {
   removeOnFail: { age: 7 * 24 * 3600, count: 50_000 },
 };
 
-// Deterministic ids make a second enqueue of the same work a no-op while the first is pending.
-export function deduplicationId(name: JobName, data: { customerId?: string }): string | undefined {
-  switch (name) {
+// Deterministic ids: a second enqueue of the same work is a no-op while the first is pending.
+export function jobIdentity(item: JobItem): { jobId?: string; deduplicationId?: string } {
+  switch (item.name) {
     case JobName.EvaluateCustomer:
-      return `${name}:${data.customerId}`;
+      return { deduplicationId: `${item.name}:${item.data.customerId}` };
+    case JobName.RunChunk:
+      return { jobId: `${item.name}:${item.data.runId}:${item.data.chunk}` };
+    case JobName.FinishRun:
+      return { jobId: `${item.name}:${item.data.runId}:${item.data.plannedAt}` };
+    case JobName.PlanRun:
+    case JobName.Reconcile:
+    case JobName.ScheduleTimeDependent:
+      return {};
   }
 }

@@ -1,9 +1,9 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { Queue } from 'bullmq';
+import { FlowProducer, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { AppConfig } from '@tagforge/common';
 import { QUEUE_OF_JOB, QueueName, type JobItem } from './job-catalog';
-import { DEFAULT_JOB_OPTIONS, deduplicationId } from './job-options';
+import { DEFAULT_JOB_OPTIONS, jobIdentity } from './job-options';
 import { createRedisConnection, describeRedisUrl, unreachableRedisMessage } from './redis-connection';
 
 // The API's only contact with the queue: it adds jobs and never consumes them.
@@ -12,6 +12,7 @@ export class QueueProducer implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(QueueProducer.name);
   private readonly connection: Redis;
   private readonly queues = new Map<QueueName, Queue>();
+  private flows?: FlowProducer;
 
   constructor(private readonly config: AppConfig) {
     this.connection = createRedisConnection(config.REDIS_URL, 'producer');
@@ -44,16 +45,40 @@ export class QueueProducer implements OnModuleInit, OnApplicationShutdown {
     for (const [queueName, queueItems] of byQueue) {
       await this.queue(queueName).addBulk(
         queueItems.map((item) => {
-          const id = deduplicationId(item.name, item.data);
+          const { jobId, deduplicationId } = jobIdentity(item);
           // keepLastIfActive: a write during an evaluation schedules exactly one more evaluation.
-          return {
-            name: item.name,
-            data: item.data,
-            opts: id ? { deduplication: { id, keepLastIfActive: true } } : {},
-          };
+          const deduplication = deduplicationId ? { id: deduplicationId, keepLastIfActive: true } : undefined;
+          return { name: item.name, data: item.data, opts: { jobId, deduplication } };
         }),
       );
     }
+  }
+
+  // A parent job that runs once all its children have finished (BullMQ flow).
+  async enqueueFlow(parent: JobItem, children: readonly JobItem[]): Promise<void> {
+    await this.ensureConnected();
+    const node = (item: JobItem) => ({
+      name: item.name,
+      queueName: QUEUE_OF_JOB[item.name],
+      data: item.data,
+      prefix: this.config.QUEUE_PREFIX,
+      opts: { ...DEFAULT_JOB_OPTIONS, jobId: jobIdentity(item).jobId },
+    });
+    this.flows ??= new FlowProducer({ connection: this.connection, prefix: this.config.QUEUE_PREFIX });
+    await this.flows.add({ ...node(parent), children: children.map(node) });
+  }
+
+  // Repeating jobs (BullMQ job schedulers); upserting the same id again only updates it.
+  async upsertSchedule(
+    id: string,
+    repeat: { pattern?: string; every?: number },
+    item: JobItem,
+  ): Promise<void> {
+    await this.ensureConnected();
+    await this.queue(QUEUE_OF_JOB[item.name]).upsertJobScheduler(id, repeat, {
+      name: item.name,
+      data: item.data,
+    });
   }
 
   async ping(): Promise<void> {
@@ -62,7 +87,9 @@ export class QueueProducer implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([...this.queues.values()].map((queue) => queue.close()));
+    await Promise.allSettled(
+      [...this.queues.values(), ...(this.flows ? [this.flows] : [])].map((queue) => queue.close()),
+    );
     this.connection.disconnect();
   }
 

@@ -83,7 +83,10 @@ export function runConformance(cases: unknown, now: number): ConformanceResult {
       actual = compile(rule, { unrestricted: true })(data, now);
     } catch (error) {
       if (mustThrow) result.passed += 1;
-      else fail(`${label}: expected ${show(expected)}, threw ${error instanceof Error ? error.message : String(error)}`);
+      else
+        fail(
+          `${label}: expected ${show(expected)}, threw ${error instanceof Error ? error.message : String(error)}`,
+        );
       return;
     }
     if (mustThrow) fail(`${label}: expected a throw, got ${show(actual)}`);

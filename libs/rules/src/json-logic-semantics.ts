@@ -62,7 +62,9 @@ export function mergeOperator(values: readonly unknown[]): unknown[] {
 }
 
 export function lessThan(a: unknown, b: unknown, c: unknown): boolean {
-  return c === undefined ? (a as number) < (b as number) : (a as number) < (b as number) && (b as number) < (c as number);
+  return c === undefined
+    ? (a as number) < (b as number)
+    : (a as number) < (b as number) && (b as number) < (c as number);
 }
 
 export function lessOrEqual(a: unknown, b: unknown, c: unknown): boolean {

@@ -28,7 +28,18 @@ export const EAGER_OPERATORS = [
 ] as const;
 
 // Handled inside jsonLogic.apply itself: they control the evaluation of their arguments.
-export const SPECIAL_FORMS = ['if', '?:', 'and', 'or', 'filter', 'map', 'reduce', 'all', 'none', 'some'] as const;
+export const SPECIAL_FORMS = [
+  'if',
+  '?:',
+  'and',
+  'or',
+  'filter',
+  'map',
+  'reduce',
+  'all',
+  'none',
+  'some',
+] as const;
 
 export const TIME_OPERATORS = ['days_since', 'months_since', 'years_since'] as const;
 

@@ -8,7 +8,13 @@ type Schema = Record<string, unknown>;
 export type SchemaSet = readonly Schema[] | 'any';
 
 const NUMERIC = /^\d+$/;
-const STRUCTURAL_KEYWORDS = ['properties', 'patternProperties', 'additionalProperties', 'items', 'prefixItems'];
+const STRUCTURAL_KEYWORDS = [
+  'properties',
+  'patternProperties',
+  'additionalProperties',
+  'items',
+  'prefixItems',
+];
 const COMBINATORS = ['allOf', 'anyOf', 'oneOf'];
 
 function isSchemaObject(value: unknown): value is Schema {
@@ -93,7 +99,8 @@ export class ProfileSchema {
 
   private childOf(schema: Schema, segment: string): SchemaSet | undefined {
     const properties = schema.properties;
-    if (isSchemaObject(properties) && has(properties, segment)) return this.expand(properties[segment], new Set());
+    if (isSchemaObject(properties) && has(properties, segment))
+      return this.expand(properties[segment], new Set());
     const patterns = schema.patternProperties;
     if (isSchemaObject(patterns)) {
       for (const pattern of Object.keys(patterns)) {
@@ -106,7 +113,9 @@ export class ProfileSchema {
       if (Array.isArray(prefix) && index < prefix.length) return this.expand(prefix[index], new Set());
       const items = schema.items;
       if (Array.isArray(items)) {
-        return index < items.length ? this.expand(items[index], new Set()) : this.additional(schema.additionalItems);
+        return index < items.length
+          ? this.expand(items[index], new Set())
+          : this.additional(schema.additionalItems);
       }
       if (items !== undefined) return this.expand(items, new Set());
     }
@@ -134,7 +143,9 @@ export class ProfileSchema {
     let current: SchemaSet | undefined = set;
     for (const segment of path) {
       if (current === undefined || current === 'any') return false;
-      const required = current.some((schema) => Array.isArray(schema.required) && schema.required.includes(segment));
+      const required = current.some(
+        (schema) => Array.isArray(schema.required) && schema.required.includes(segment),
+      );
       if (!required) return false;
       current = this.child(current, segment);
     }

@@ -72,8 +72,11 @@ const helpers = {
     Array.isArray(array) ? array.filter(predicate) : [],
   $map: (array: unknown, mapper: (datum: unknown) => unknown): unknown[] =>
     Array.isArray(array) ? array.map(mapper) : [],
-  $reduce: (array: unknown, reducer: (accumulator: unknown, current: unknown) => unknown, initial: unknown) =>
-    Array.isArray(array) ? array.reduce(reducer, initial) : initial,
+  $reduce: (
+    array: unknown,
+    reducer: (accumulator: unknown, current: unknown) => unknown,
+    initial: unknown,
+  ) => (Array.isArray(array) ? array.reduce(reducer, initial) : initial),
   // Dynamic keys are looked up as {"var": key}: a key that is itself logic is evaluated, as in json-logic-js.
   $missing: (data: unknown, now: number, values: unknown[]): unknown[] => {
     const missing: unknown[] = [];
@@ -96,8 +99,66 @@ const helpers = {
 
 const HELPER_NAMES = Object.keys(helpers).join(', ');
 
+interface Read {
+  name: string;
+  // The walk emitted at the first site: a read used once is put back in place, without a variable.
+  walk: string;
+  count: number;
+}
+
 class Scope {
   readonly temps: string[] = [];
+  // Literal-path reads emitted in this scope, by default and path: data cannot change during one
+  // evaluation, so each is walked once. A read never yields undefined, which therefore marks
+  // "not read yet".
+  readonly reads = new Map<string, Read>();
+
+  // In a reducer that never needs the {current, accumulator} object: reads start from the arguments.
+  constructor(readonly reducer = false) {}
+
+  sharedReads(): string[] {
+    return [...this.reads.values()].filter((read) => read.count > 1).map((read) => read.name);
+  }
+
+  inlineSingleReads(text: string): string {
+    for (const read of this.reads.values()) {
+      if (read.count !== 1) continue;
+      text = text.replace(
+        `(${read.name} === void 0 ? (${read.name} = ${read.walk}) : ${read.name})`,
+        () => read.walk,
+      );
+    }
+    return text;
+  }
+}
+
+// True when the logic, in its own scope, only reads literal paths below `current` / `accumulator`.
+function readsOnlyReducerArguments(logic: unknown): boolean {
+  if (Array.isArray(logic)) return logic.every(readsOnlyReducerArguments);
+  const op = operatorOf(logic);
+  if (op === undefined) return true;
+  const values = argumentsOf(logic as object, op);
+  switch (op) {
+    case 'var': {
+      const [path, fallback] = values;
+      if (typeof path !== 'string' || values.length > 2 || !isLiteral(fallback)) return false;
+      const first = path.split('.')[0];
+      return first === 'current' || first === 'accumulator';
+    }
+    case 'missing':
+    case 'missing_some':
+      return false;
+    case 'filter':
+    case 'map':
+    case 'all':
+    case 'none':
+    case 'some':
+      return readsOnlyReducerArguments(values[0]);
+    case 'reduce':
+      return readsOnlyReducerArguments(values[0]) && readsOnlyReducerArguments(values[2]);
+    default:
+      return values.every(readsOnlyReducerArguments);
+  }
 }
 
 class CodeGenerator {
@@ -108,12 +169,13 @@ class CodeGenerator {
   private scope = new Scope();
 
   root(rule: unknown): string {
-    const body = this.value(rule).js;
+    const body = this.scope.inlineSingleReads(this.value(rule).js);
     return this.declare(this.scope) + (this.usesNow ? 'now = $now; ' : '') + `return ${body};`;
   }
 
-  private declare(scope: Scope): string {
-    return scope.temps.length ? `let ${scope.temps.join(', ')}; ` : '';
+  private declare(scope: Scope, withReads = true): string {
+    const names = withReads ? [...scope.temps, ...scope.sharedReads()] : scope.temps;
+    return names.length ? `let ${names.join(', ')}; ` : '';
   }
 
   private temp(): string {
@@ -134,11 +196,17 @@ class CodeGenerator {
     return { js: name, type: code.type };
   }
 
-  private fn(params: string, body: () => string): string {
+  // `body` may declare the scope's reads itself (in a loop body, fresh per element).
+  private fn(
+    params: string,
+    body: (scope: Scope) => string,
+    scope = new Scope(),
+    readsDeclared = false,
+  ): string {
     const saved = this.scope;
-    this.scope = new Scope();
-    const text = body();
-    const declared = this.declare(this.scope);
+    this.scope = scope;
+    const text = scope.inlineSingleReads(body(scope));
+    const declared = this.declare(scope, !readsDeclared);
     this.scope = saved;
     const name = `f${this.functions.length}`;
     this.functions.push(`function ${name}(${params}) { ${declared}${text} }`);
@@ -161,7 +229,9 @@ class CodeGenerator {
         if (value === null) return { js: 'null', type: NULL };
         // Multi-key and empty objects are literals; json-logic-js returns the very same object.
         return { js: this.constant(value), type: OBJECT };
-      default:
+      case 'bigint':
+      case 'function':
+      case 'symbol':
         return { js: this.constant(value), type: ANY };
     }
   }
@@ -208,7 +278,12 @@ class CodeGenerator {
     return code.type & ARRAY ? `$truthy(${code.js})` : `!!${code.js}`;
   }
 
-  private conditional(values: unknown[], i: number, branch: (value: unknown) => string, otherwise: string): string {
+  private conditional(
+    values: unknown[],
+    i: number,
+    branch: (value: unknown) => string,
+    otherwise: string,
+  ): string {
     if (i < values.length - 1) {
       return `(${this.test(values[i])} ? ${branch(values[i + 1])} : ${this.conditional(values, i + 2, branch, otherwise)})`;
     }
@@ -253,9 +328,12 @@ class CodeGenerator {
       case 'reduce': {
         const source = this.value(values[0]).js;
         const initial = typeof values[2] !== 'undefined' ? this.value(values[2]).js : 'null';
+        const direct = readsOnlyReducerArguments(values[1]);
         const reducer = this.fn(
           '$acc, $cur',
-          () => `const data = { current: $cur, accumulator: $acc }; return ${this.value(values[1]).js};`,
+          () =>
+            `${direct ? '' : 'const data = { current: $cur, accumulator: $acc }; '}return ${this.value(values[1]).js};`,
+          new Scope(direct),
         );
         return { js: `$reduce(${source}, ${reducer}, ${initial})`, type: ANY };
       }
@@ -285,16 +363,28 @@ class CodeGenerator {
 
   private quantifier(op: 'some' | 'all' | 'none', values: unknown[]): Code {
     const source = this.value(values[0]).js;
-    const name = this.fn('$a', () => {
-      const empty = op === 'none' ? 'true' : 'false';
-      const test = this.test(values[1]);
-      const check = op === 'some' ? `if (${test}) return true;` : op === 'all' ? `if (!${test}) return false;` : `if (${test}) return false;`;
-      const after = op === 'some' ? 'false' : 'true';
-      return (
-        `if (!Array.isArray($a) || !$a.length) return ${empty}; ` +
-        `for (let $i = 0; $i < $a.length; $i += 1) { const data = $a[$i]; ${check} } return ${after};`
-      );
-    });
+    const name = this.fn(
+      '$a',
+      (scope) => {
+        const empty = op === 'none' ? 'true' : 'false';
+        const test = scope.inlineSingleReads(this.test(values[1]));
+        const check =
+          op === 'some'
+            ? `if (${test}) return true;`
+            : op === 'all'
+              ? `if (!${test}) return false;`
+              : `if (${test}) return false;`;
+        const after = op === 'some' ? 'false' : 'true';
+        const shared = scope.sharedReads();
+        const reads = shared.length ? `let ${shared.join(', ')}; ` : '';
+        return (
+          `if (!Array.isArray($a) || !$a.length) return ${empty}; ` +
+          `for (let $i = 0; $i < $a.length; $i += 1) { const data = $a[$i]; ${reads}${check} } return ${after};`
+        );
+      },
+      new Scope(),
+      true,
+    );
     return { js: `${name}(${source})`, type: BOOLEAN };
   }
 
@@ -386,7 +476,10 @@ class CodeGenerator {
       case 'years_since': {
         this.usesNow = true;
         const helper = op === 'days_since' ? '$days' : op === 'months_since' ? '$months' : '$years';
-        return this.withArguments(values, 1, ([a]) => ({ js: `${helper}(${a.js}, now)`, type: NUMBER | NULL }));
+        return this.withArguments(values, 1, ([a]) => ({
+          js: `${helper}(${a.js}, now)`,
+          type: NUMBER | NULL,
+        }));
       }
       default:
         return unrecognizedOperation(op);
@@ -457,11 +550,18 @@ class CodeGenerator {
     return { js: `(${js})`, type: NUMBER };
   }
 
+  // json-logic-js `var` for a literal, non-empty path and a simple not-found expression.
   private walk(path: string, notFound: string): string {
     const segments = path.split('.');
-    let js = `data == null ? ${notFound} : `;
     const t = this.temp();
-    for (let i = 0; i < segments.length; i += 1) {
+    let js = `data == null ? ${notFound} : `;
+    let first = 0;
+    if (this.scope.reducer) {
+      // data would be { current: $cur, accumulator: $acc }: start one step down.
+      js = `(${t} = ${segments[0] === 'current' ? '$cur' : '$acc'}) === void 0 ? ${notFound} : `;
+      first = 1;
+    }
+    for (let i = first; i < segments.length; i += 1) {
       const from = i === 0 ? 'data' : t;
       if (i > 0) js += `${t} === null ? ${notFound} : `;
       js += `(${t} = ${from}[${JSON.stringify(segments[i])}]) === void 0 ? ${notFound} : `;
@@ -469,10 +569,27 @@ class CodeGenerator {
     return `(${js}${t})`;
   }
 
+  private read(path: string, notFound: string): string {
+    const key = `${notFound}\u0000${path}`;
+    let read = this.scope.reads.get(key);
+    if (read === undefined) {
+      read = { name: `v${this.counter++}`, walk: '', count: 0 };
+      this.scope.reads.set(key, read);
+    }
+    const walk = this.walk(path, notFound);
+    read.count += 1;
+    if (read.count === 1) read.walk = walk;
+    return `(${read.name} === void 0 ? (${read.name} = ${walk}) : ${read.name})`;
+  }
+
   private variable(values: unknown[]): Code {
     const [path, fallback] = values;
     const staticPath =
-      path === undefined || path === null || typeof path === 'string' || typeof path === 'number' || typeof path === 'boolean';
+      path === undefined ||
+      path === null ||
+      typeof path === 'string' ||
+      typeof path === 'number' ||
+      typeof path === 'boolean';
     if (!staticPath) {
       return this.withArguments(values, 2, ([a, b]) => ({ js: `$var(data, ${a.js}, ${b.js})`, type: ANY }));
     }
@@ -487,8 +604,14 @@ class CodeGenerator {
       notFound = t;
     }
     for (const extra of values.slice(2)) sequence.push(this.value(extra).js);
-    const read = path === undefined || path === null || path === '' ? 'data' : this.walk(String(path), notFound);
-    const type = read === 'data' ? ANY : ANY & ~UNDEFINED;
+    const whole = path === undefined || path === null || path === '';
+    // With a computed default or extra arguments the read belongs to this site only.
+    const read = whole
+      ? 'data'
+      : sequence.length
+        ? this.walk(String(path), notFound)
+        : this.read(String(path), notFound);
+    const type = whole ? ANY : ANY & ~UNDEFINED;
     return sequence.length ? { js: `(${sequence.join(', ')}, ${read})`, type } : { js: read, type };
   }
 
@@ -502,7 +625,7 @@ class CodeGenerator {
   private isMissing(key: string | number): string {
     const t = this.temp();
     // {"var": ""} is the whole data.
-    const read = key === '' ? 'data' : this.walk(String(key), 'null');
+    const read = key === '' ? 'data' : this.read(String(key), 'null');
     return `((${t} = ${read}) === null || ${t} === "")`;
   }
 
@@ -561,7 +684,7 @@ export function compile(rule: unknown, options: CompileOptions = {}): CompiledRu
   const problems = structuralProblems(rule, options.unrestricted === true);
   if (problems.length > 0) throw new RuleValidationError(problems);
   const { source, constants } = generateSource(rule);
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the point of the compiler; see generateSource
+  // Generated only from the validated tree; see generateSource.
   const factory = new Function('$h', 'k', source) as (h: typeof helpers, k: unknown[]) => CompiledRule;
   return factory(helpers, constants);
 }

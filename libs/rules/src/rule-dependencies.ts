@@ -1,4 +1,10 @@
-import { FORBIDDEN_PATH_SEGMENTS, SCOPED_OPERATORS, TIME_OPERATOR_SET, argumentsOf, operatorOf } from './operators';
+import {
+  FORBIDDEN_PATH_SEGMENTS,
+  SCOPED_OPERATORS,
+  TIME_OPERATOR_SET,
+  argumentsOf,
+  operatorOf,
+} from './operators';
 import { RULE_LIMITS } from './rule-validator';
 
 export interface RuleDependencies {

@@ -48,7 +48,9 @@ class Narrator {
   // The child trace of argument i of `node`, if that argument was evaluated and is logic.
   private argument(node: TraceNode, i: number): TraceNode | undefined {
     const raw = (ruleAt(this.rule, node.pointer) as Record<string, unknown>)[node.op];
-    const pointer = Array.isArray(raw) ? `${node.pointer}/${node.op.replace(/~/g, '~0').replace(/\//g, '~1')}/${i}` : undefined;
+    const pointer = Array.isArray(raw)
+      ? `${node.pointer}/${node.op.replace(/~/g, '~0').replace(/\//g, '~1')}/${i}`
+      : undefined;
     return node.children.find(
       (child) => child.element === undefined && (pointer === undefined ? true : child.pointer === pointer),
     );
@@ -113,7 +115,11 @@ class Narrator {
         return `${path}: ${node.op} ${op} ${show(right)} ${mark(node)}`;
       }
     }
-    const matched = new Set(node.children.filter((child) => child.element !== undefined && truthy(child.value)).map((child) => child.element));
+    const matched = new Set(
+      node.children
+        .filter((child) => child.element !== undefined && truthy(child.value))
+        .map((child) => child.element),
+    );
     return `${array}[*]: ${node.op} of ${items} match ${show(inner)} (${matched.size} matched) ${mark(node)}`;
   }
 
@@ -139,7 +145,12 @@ class Narrator {
  * gives), what each var read, and a short account such as
  * `bureau.score = 742 >= 700 ✓; cards[*].currentDpd: none > 0 ✓`.
  */
-export function explain(rule: unknown, data: unknown, now: number, options: CompileOptions = {}): Explanation {
+export function explain(
+  rule: unknown,
+  data: unknown,
+  now: number,
+  options: CompileOptions = {},
+): Explanation {
   const problems = structuralProblems(rule, options.unrestricted === true);
   if (problems.length > 0) throw new RuleValidationError(problems);
   const traced = interpretTraced(rule, data, now);

@@ -58,7 +58,13 @@ class Interpreter {
     private readonly reads: Record<string, unknown> | undefined,
   ) {}
 
-  apply(logic: unknown, data: unknown, pointer: string, label: string, sink: TraceNode[] | undefined): unknown {
+  apply(
+    logic: unknown,
+    data: unknown,
+    pointer: string,
+    label: string,
+    sink: TraceNode[] | undefined,
+  ): unknown {
     if (Array.isArray(logic)) {
       const node = sink && this.open(sink, pointer, '[]');
       const children = node?.children;
@@ -138,7 +144,13 @@ class Interpreter {
       case 'some':
         return this.scoped(op, values, data, label, node, run, at(1));
       default:
-        return this.eager(op, values.map((_, index) => run(index)), data, label, node);
+        return this.eager(
+          op,
+          values.map((_, index) => run(index)),
+          data,
+          label,
+          node,
+        );
     }
   }
 
@@ -201,7 +213,13 @@ class Interpreter {
     }
   }
 
-  private eager(op: string, values: unknown[], data: unknown, label: string, node: TraceNode | undefined): unknown {
+  private eager(
+    op: string,
+    values: unknown[],
+    data: unknown,
+    label: string,
+    node: TraceNode | undefined,
+  ): unknown {
     if (!OPERATION_TABLE.has(op)) {
       const resolved = op.indexOf('.') > 0 ? resolveDottedOperator(op) : undefined;
       if (resolved === undefined) return unrecognizedOperation(op);

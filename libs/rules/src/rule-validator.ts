@@ -168,7 +168,11 @@ class Validator {
     switch (typeof node) {
       case 'string':
         if (node.length > RULE_LIMITS.stringLength) {
-          this.error('string_limit', pointer, `string literal longer than ${RULE_LIMITS.stringLength} characters`);
+          this.error(
+            'string_limit',
+            pointer,
+            `string literal longer than ${RULE_LIMITS.stringLength} characters`,
+          );
         }
         return [];
       case 'number':
@@ -182,7 +186,10 @@ class Validator {
         if (node === null) return [];
         if (Array.isArray(node)) return this.visitArray(frame, node);
         return this.visitObject(frame, node);
-      default:
+      case 'undefined':
+      case 'bigint':
+      case 'function':
+      case 'symbol':
         if (!this.unrestricted) this.error('invalid_value', pointer, `a ${typeof node} is not a JSON value`);
         return [];
     }
@@ -190,7 +197,11 @@ class Validator {
 
   private visitArray(frame: Frame, array: unknown[]): Frame[] {
     if (array.length > RULE_LIMITS.arrayItems) {
-      this.error('array_limit', frame.pointer, `array of ${array.length} items, more than ${RULE_LIMITS.arrayItems}`);
+      this.error(
+        'array_limit',
+        frame.pointer,
+        `array of ${array.length} items, more than ${RULE_LIMITS.arrayItems}`,
+      );
       return [];
     }
     const children: Frame[] = [];
@@ -199,7 +210,13 @@ class Validator {
         this.error('invalid_value', `${frame.pointer}/${i}`, 'sparse arrays are not JSON');
         return [];
       }
-      children.push({ ...frame, node: array[i], pointer: `${frame.pointer}/${i}`, depth: frame.depth + 1, tested: false });
+      children.push({
+        ...frame,
+        node: array[i],
+        pointer: `${frame.pointer}/${i}`,
+        depth: frame.depth + 1,
+        tested: false,
+      });
     }
     return children;
   }
@@ -257,14 +274,22 @@ class Validator {
       default:
         if (SCOPED_OPERATORS.has(op)) {
           const inner = this.newScope(this.elementScope(op, args[0], frame.scope), false);
-          return args.map((_, i) => (i === 1 ? child(i, inner, op !== 'map' && op !== 'reduce') : child(i, frame.scope)));
+          return args.map((_, i) =>
+            i === 1 ? child(i, inner, op !== 'map' && op !== 'reduce') : child(i, frame.scope),
+          );
         }
         return args.map((_, i) => child(i, frame.scope));
     }
   }
 
   // Returns false when the operator is not allowed (its arguments are still checked).
-  private checkOperator(op: string, args: unknown[], frame: Frame, base: string, at: (i: number) => string): boolean {
+  private checkOperator(
+    op: string,
+    args: unknown[],
+    frame: Frame,
+    base: string,
+    at: (i: number) => string,
+  ): boolean {
     if (!ALLOWED_OPERATORS.has(op)) {
       const name = `"${describe(op)}"`;
       if (op === 'log' || op === 'method' || op.includes('.')) {
@@ -277,7 +302,11 @@ class Validator {
     const [min, max] = ARITY[op];
     if (args.length < min || args.length > max) {
       const expected = min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
-      this.error('arity', base, `${op} takes ${expected} argument${max === 1 ? '' : 's'}, got ${args.length}`);
+      this.error(
+        'arity',
+        base,
+        `${op} takes ${expected} argument${max === 1 || (min === 1 && max === Infinity) ? '' : 's'}, got ${args.length}`,
+      );
     }
     switch (op) {
       case 'var':
@@ -288,7 +317,10 @@ class Validator {
         break;
       case 'missing_some': {
         const options = args[1];
-        if (!Array.isArray(options) || !options.every((key) => typeof key === 'string' || typeof key === 'number')) {
+        if (
+          !Array.isArray(options) ||
+          !options.every((key) => typeof key === 'string' || typeof key === 'number')
+        ) {
           this.error('invalid_missing_keys', at(1), 'missing_some needs a literal array of paths');
         } else {
           options.forEach((key, i) => this.checkPath(String(key), frame.scope, `${at(1)}/${i}`, true));
@@ -312,7 +344,11 @@ class Validator {
       this.checkPath(path === undefined || path === null ? '' : String(path), frame.scope, at(0), false);
     }
     if (args.length > 1 && fallback !== null && typeof fallback === 'object') {
-      this.error('invalid_var_default', at(1), 'var default must be a literal string, number, boolean or null');
+      this.error(
+        'invalid_var_default',
+        at(1),
+        'var default must be a literal string, number, boolean or null',
+      );
     }
   }
 
@@ -331,7 +367,11 @@ class Validator {
       return;
     }
     if (!args.every(isKey)) {
-      this.error('invalid_missing_keys', at(args.findIndex((key) => !isKey(key))), 'missing keys must be literal paths');
+      this.error(
+        'invalid_missing_keys',
+        at(args.findIndex((key) => !isKey(key))),
+        'missing keys must be literal paths',
+      );
       return;
     }
     args.forEach((key, i) => this.checkPath(String(key), frame.scope, at(i), true));
@@ -348,7 +388,11 @@ class Validator {
     if (scope.root && (segments[0] === 'tags' || path === '')) {
       if (path === '') {
         if (this.options.profileSchema !== undefined) {
-          this.error('whole_data_read', pointer, 'a rule may not read the whole profile; name the fields it reads');
+          this.error(
+            'whole_data_read',
+            pointer,
+            'a rule may not read the whole profile; name the fields it reads',
+          );
         }
       } else if (segments.length === 1) {
         this.error('all_tags_read', pointer, 'read one tag at a time: {"var": "tags.<id>"}');
@@ -364,9 +408,17 @@ class Validator {
         pointer,
       });
     }
-    if (this.schema && scope.schema !== undefined && this.schema.resolve(scope.schema, segments) === undefined) {
+    if (
+      this.schema &&
+      scope.schema !== undefined &&
+      this.schema.resolve(scope.schema, segments) === undefined
+    ) {
       const where = scope.root ? 'the profile schema' : 'the array element schema';
-      this.error('unknown_path', pointer, `${inMissing ? 'missing key' : 'path'} "${describe(path)}" is not in ${where}`);
+      this.error(
+        'unknown_path',
+        pointer,
+        `${inMissing ? 'missing key' : 'path'} "${describe(path)}" is not in ${where}`,
+      );
     }
   }
 
@@ -375,7 +427,9 @@ class Validator {
     const elements = this.elementsOf(source, scope.schema);
     if (op !== 'reduce') return elements;
     const current = elements === 'any' ? true : { anyOf: elements };
-    return [{ type: 'object', properties: { current, accumulator: true }, required: ['current', 'accumulator'] }];
+    return [
+      { type: 'object', properties: { current, accumulator: true }, required: ['current', 'accumulator'] },
+    ];
   }
 
   private elementsOf(source: unknown, schema: SchemaSet): SchemaSet {
@@ -415,7 +469,8 @@ class Validator {
       const keys = op === 'missing_some' ? args[1] : Array.isArray(args[0]) ? args[0] : args;
       if (Array.isArray(keys)) keys.forEach((key) => this.guard(scope, { var: key }));
     }
-    if (EQUALITIES.has(op) && (args[0] === null || args[1] === null)) this.guard(scope, args[args[0] === null ? 1 : 0]);
+    if (EQUALITIES.has(op) && (args[0] === null || args[1] === null))
+      this.guard(scope, args[args[0] === null ? 1 : 0]);
     if (!COMPARISONS.has(op)) return;
     // Comparing strings with strings is not the null-as-0 trap.
     const numeric = !args.some((arg) => typeof arg === 'string');
@@ -428,10 +483,17 @@ class Validator {
         target = Array.isArray(raw) ? raw[0] : raw;
       }
       const variable = staticVarPath(target);
-      if (!variable || variable.path === '' || (variable.fallback !== undefined && variable.fallback !== null)) return;
+      if (
+        !variable ||
+        variable.path === '' ||
+        (variable.fallback !== undefined && variable.fallback !== null)
+      )
+        return;
       if (scope.root && variable.path.split('.')[0] === 'tags') return;
       const raw = (frame.node as Record<string, unknown>)[op];
-      const pointer = Array.isArray(raw) ? `${frame.pointer}/${escapePointerSegment(op)}/${i}` : `${frame.pointer}/${escapePointerSegment(op)}`;
+      const pointer = Array.isArray(raw)
+        ? `${frame.pointer}/${escapePointerSegment(op)}/${i}`
+        : `${frame.pointer}/${escapePointerSegment(op)}`;
       this.comparisons.push({ path: variable.path, scope, pointer });
     });
   }
@@ -439,7 +501,8 @@ class Validator {
   private warnUnguarded(): void {
     for (const { path, scope, pointer } of this.comparisons) {
       if (this.guards.get(scope.id)?.has(path)) continue;
-      if (this.schema && scope.schema !== undefined && this.schema.isRequired(scope.schema, path.split('.'))) continue;
+      if (this.schema && scope.schema !== undefined && this.schema.isRequired(scope.schema, path.split('.')))
+        continue;
       this.warnings.push({
         code: 'unguarded_comparison',
         message:

@@ -90,7 +90,8 @@ export function parseIsoInstant(text: string): number | undefined {
 /** Strict ISO 8601 instant -> epoch ms; throws on anything else. */
 export function parseNow(iso: string): number {
   const instant = typeof iso === 'string' ? parseIsoInstant(iso) : undefined;
-  if (instant === undefined) throw new Error(`not a strict ISO 8601 date or date-time: ${JSON.stringify(iso)}`);
+  if (instant === undefined)
+    throw new Error(`not a strict ISO 8601 date or date-time: ${JSON.stringify(iso)}`);
   return instant;
 }
 
@@ -107,7 +108,8 @@ function monthPosition(instant: number, into: MonthPosition): MonthPosition {
   const era = Math.floor(z / 146097);
   const dayOfEra = z - era * 146097;
   const yearOfEra = Math.floor(
-    (dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36524) - Math.floor(dayOfEra / 146096)) / 365,
+    (dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36524) - Math.floor(dayOfEra / 146096)) /
+      365,
   );
   const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
   const shiftedMonth = Math.floor((5 * dayOfYear + 2) / 153);
@@ -123,17 +125,28 @@ const nowPosition: MonthPosition = { months: 0, intoMonth: 0 };
 const valuePosition: MonthPosition = { months: 0, intoMonth: 0 };
 let nowPositionOf = Number.NaN;
 
+// One customer's rules read the same dates many times (age bands, tenure...): remember the last
+// answer of each operator. The functions stay pure; the memo only skips repeated parsing.
+let daysText: unknown;
+let daysNow = Number.NaN;
+let daysResult: number | null = null;
+let monthsText: unknown;
+let monthsNow = Number.NaN;
+let monthsResult: number | null = null;
+
 export function daysSince(value: unknown, now: number): number | null {
   if (typeof value !== 'string') return null;
+  if (value === daysText && now === daysNow) return daysResult;
   const instant = parseIsoInstant(value);
-  return instant === undefined ? null : Math.floor((now - instant) / MS_PER_DAY);
+  daysResult = instant === undefined ? null : Math.floor((now - instant) / MS_PER_DAY);
+  daysText = value;
+  daysNow = now;
+  return daysResult;
 }
 
-export function monthsSince(value: unknown, now: number): number | null {
-  if (typeof value !== 'string') return null;
+function computeMonthsSince(value: string, now: number): number | null {
   const instant = parseIsoInstant(value);
   if (instant === undefined) return null;
-  // Rules are evaluated for one `now` at a time: remember its calendar position.
   if (nowPositionOf !== now) {
     monthPosition(now, nowPosition);
     nowPositionOf = now;
@@ -141,6 +154,16 @@ export function monthsSince(value: unknown, now: number): number | null {
   monthPosition(instant, valuePosition);
   const months = nowPosition.months - valuePosition.months;
   return nowPosition.intoMonth < valuePosition.intoMonth ? months - 1 : months;
+}
+
+export function monthsSince(value: unknown, now: number): number | null {
+  if (typeof value !== 'string') return null;
+  if (value !== monthsText || now !== monthsNow) {
+    monthsResult = computeMonthsSince(value, now);
+    monthsText = value;
+    monthsNow = now;
+  }
+  return monthsResult;
 }
 
 export function yearsSince(value: unknown, now: number): number | null {

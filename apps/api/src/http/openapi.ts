@@ -27,5 +27,13 @@ export const ERROR_RESPONSES = {
     'the profile does not match the schema (1 problem)',
     [{ pointer: '/bureau/score', message: 'must be <= 850' }],
   ),
+  invalidDefinition: errorExample(422, 'VALIDATION_FAILED', 'the definitions do not validate', [
+    {
+      file: 'low_risk.json',
+      pointer: '/rule/and/0/>=/0/var',
+      code: 'unknown_path',
+      message: 'bureau.scroe is not in the profile schema',
+    },
+  ]),
   unavailable: errorExample(503, 'SERVICE_UNAVAILABLE', 'the database is unavailable; retry shortly'),
 };

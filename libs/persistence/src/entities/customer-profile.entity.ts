@@ -13,6 +13,10 @@ export class CustomerProfileEntity {
   @Column({ name: 'section_versions', type: 'jsonb', default: () => "'{}'" })
   sectionVersions!: Record<string, string>;
 
+  // Paths written since the last evaluation; null means every tag must be evaluated.
+  @Column({ name: 'pending_paths', type: 'text', array: true, nullable: true })
+  pendingPaths!: string[] | null;
+
   @Column({ type: 'bigint', default: 1 })
   version!: string;
 

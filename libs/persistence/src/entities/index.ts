@@ -2,6 +2,7 @@ import { ApiKeyEntity } from './api-key.entity';
 import { AuditLogEntity } from './audit-log.entity';
 import { CustomerProfileEntity } from './customer-profile.entity';
 import { CustomerTagEntity } from './customer-tag.entity';
+import { EvaluationRunChunkEntity } from './evaluation-run-chunk.entity';
 import { EvaluationRunEntity } from './evaluation-run.entity';
 import { TagDefinitionEntity } from './tag-definition.entity';
 import { TagEventEntity } from './tag-event.entity';
@@ -10,6 +11,7 @@ export * from './api-key.entity';
 export * from './audit-log.entity';
 export * from './customer-profile.entity';
 export * from './customer-tag.entity';
+export * from './evaluation-run-chunk.entity';
 export * from './evaluation-run.entity';
 export * from './tag-definition.entity';
 export * from './tag-event.entity';
@@ -19,6 +21,7 @@ export const ENTITIES = [
   AuditLogEntity,
   CustomerProfileEntity,
   CustomerTagEntity,
+  EvaluationRunChunkEntity,
   EvaluationRunEntity,
   TagDefinitionEntity,
   TagEventEntity,

@@ -17,10 +17,28 @@ export interface TagChange {
   tagVersion: number;
 }
 
+export interface CustomerTagChange extends TagChange {
+  customerId: string;
+  profileVersion: number;
+}
+
+export interface CustomerRange {
+  afterCustomerId: string | null;
+  lastCustomerId: string;
+}
+
+export interface RangeProfile {
+  customerId: string;
+  profile: Record<string, unknown>;
+  version: number;
+}
+
 export interface EvaluationLock {
   profile: Record<string, unknown>;
   version: number;
   evaluatedVersion: number;
+  // null: evaluate every tag
+  pendingPaths: string[] | null;
 }
 
 @Injectable()
@@ -34,17 +52,22 @@ export class CustomerTagRepository {
   // Locks the customer's profile row: evaluations of one customer never interleave, and the
   // evaluated_version they write always matches the profile they read.
   async lockProfileForEvaluation(customerId: string, manager: EntityManager): Promise<EvaluationLock | null> {
-    const rows: { profile: Record<string, unknown>; version: string; evaluated_version: string }[] =
-      await manager.query(
-        `SELECT profile, version, evaluated_version FROM customer_profile
+    const rows: {
+      profile: Record<string, unknown>;
+      version: string;
+      evaluated_version: string;
+      pending_paths: string[] | null;
+    }[] = await manager.query(
+      `SELECT profile, version, evaluated_version, pending_paths FROM customer_profile
           WHERE customer_id = $1 AND version > 0 FOR UPDATE`,
-        [customerId],
-      );
+      [customerId],
+    );
     if (rows.length === 0) return null;
     return {
       profile: rows[0].profile,
       version: Number(rows[0].version),
       evaluatedVersion: Number(rows[0].evaluated_version),
+      pendingPaths: rows[0].pending_paths,
     };
   }
 
@@ -63,24 +86,42 @@ export class CustomerTagRepository {
     }));
   }
 
-  // Writes one customer's tag changes with their history rows and the evaluated watermark, set-based.
+  // Writes one customer's tag changes with their history rows and the evaluated watermark.
   async applyChanges(
     customerId: string,
     changes: readonly TagChange[],
     context: { profileVersion: number; cause: TagEventCause; runId: string | null },
     manager: EntityManager,
   ): Promise<void> {
+    await this.applyBulkChanges(
+      changes.map((change) => ({ ...change, customerId, profileVersion: context.profileVersion })),
+      context,
+      manager,
+    );
+    await manager.query(
+      `UPDATE customer_profile SET evaluated_version = $2, pending_paths = '{}' WHERE customer_id = $1`,
+      [customerId, context.profileVersion],
+    );
+  }
+
+  // Many customers' changes at once, set-based: upserts, deletes and history rows in three statements.
+  async applyBulkChanges(
+    changes: readonly CustomerTagChange[],
+    context: { cause: TagEventCause; runId: string | null },
+    manager: EntityManager,
+  ): Promise<void> {
+    if (changes.length === 0) return;
     const set = changes.filter((change) => change.newValue !== null);
     const unset = changes.filter((change) => change.newValue === null);
     if (set.length > 0) {
       await manager.query(
         `INSERT INTO customer_tag (customer_id, tag_id, value, tag_version, since)
-         SELECT $1, t.tag_id, t.value, t.tag_version, now()
-           FROM unnest($2::varchar[], $3::jsonb[], $4::int[]) AS t(tag_id, value, tag_version)
+         SELECT t.customer_id, t.tag_id, t.value, t.tag_version, now()
+           FROM unnest($1::varchar[], $2::varchar[], $3::jsonb[], $4::int[]) AS t(customer_id, tag_id, value, tag_version)
          ON CONFLICT (customer_id, tag_id)
          DO UPDATE SET value = excluded.value, tag_version = excluded.tag_version, since = excluded.since`,
         [
-          customerId,
+          set.map((c) => c.customerId),
           set.map((c) => c.tagId),
           set.map((c) => JSON.stringify(c.newValue)),
           set.map((c) => c.tagVersion),
@@ -88,31 +129,97 @@ export class CustomerTagRepository {
       );
     }
     if (unset.length > 0) {
-      await manager.query(`DELETE FROM customer_tag WHERE customer_id = $1 AND tag_id = ANY($2::varchar[])`, [
-        customerId,
-        unset.map((c) => c.tagId),
-      ]);
-    }
-    if (changes.length > 0) {
       await manager.query(
-        `INSERT INTO tag_event (customer_id, tag_id, old_value, new_value, tag_version, profile_version, cause, run_id)
-         SELECT $1, e.tag_id, e.old_value, e.new_value, e.tag_version, $5, $6, $7
-           FROM unnest($2::varchar[], $3::jsonb[], $4::jsonb[], $8::int[]) AS e(tag_id, old_value, new_value, tag_version)`,
-        [
-          customerId,
-          changes.map((c) => c.tagId),
-          changes.map((c) => (c.oldValue === null ? null : JSON.stringify(c.oldValue))),
-          changes.map((c) => (c.newValue === null ? null : JSON.stringify(c.newValue))),
-          context.profileVersion,
-          context.cause,
-          context.runId,
-          changes.map((c) => c.tagVersion),
-        ],
+        `DELETE FROM customer_tag AS t USING unnest($1::varchar[], $2::varchar[]) AS u(customer_id, tag_id)
+          WHERE t.customer_id = u.customer_id AND t.tag_id = u.tag_id`,
+        [unset.map((c) => c.customerId), unset.map((c) => c.tagId)],
       );
     }
-    await manager.query(`UPDATE customer_profile SET evaluated_version = $2 WHERE customer_id = $1`, [
-      customerId,
-      context.profileVersion,
-    ]);
+    await manager.query(
+      `INSERT INTO tag_event (customer_id, tag_id, old_value, new_value, tag_version, profile_version, cause, run_id)
+       SELECT e.customer_id, e.tag_id, e.old_value, e.new_value, e.tag_version, e.profile_version, $7, $8
+         FROM unnest($1::varchar[], $2::varchar[], $3::jsonb[], $4::jsonb[], $5::int[], $6::bigint[])
+              AS e(customer_id, tag_id, old_value, new_value, tag_version, profile_version)`,
+      [
+        changes.map((c) => c.customerId),
+        changes.map((c) => c.tagId),
+        changes.map((c) => (c.oldValue === null ? null : JSON.stringify(c.oldValue))),
+        changes.map((c) => (c.newValue === null ? null : JSON.stringify(c.newValue))),
+        changes.map((c) => c.tagVersion),
+        changes.map((c) => c.profileVersion),
+        context.cause,
+        context.runId,
+      ],
+    );
+  }
+
+  // A chunk of a run: the customers in (afterCustomerId, lastCustomerId], locked for the chunk's
+  // transaction so an incremental evaluation of one of them waits rather than interleaves.
+  async lockRange(range: CustomerRange, manager: EntityManager): Promise<RangeProfile[]> {
+    const rows: { customer_id: string; profile: Record<string, unknown>; version: string }[] =
+      await manager.query(
+        `SELECT customer_id, profile, version FROM customer_profile
+        WHERE ($1::varchar IS NULL OR customer_id > $1) AND customer_id <= $2 AND version > 0
+        ORDER BY customer_id FOR UPDATE`,
+        [range.afterCustomerId, range.lastCustomerId],
+      );
+    return rows.map((row) => ({
+      customerId: row.customer_id,
+      profile: row.profile,
+      version: Number(row.version),
+    }));
+  }
+
+  async currentInRange(
+    range: CustomerRange,
+    manager: EntityManager,
+  ): Promise<Map<string, Map<string, CurrentTag>>> {
+    const rows: { customer_id: string; tag_id: string; value: unknown; tag_version: number; since: Date }[] =
+      await manager.query(
+        `SELECT customer_id, tag_id, value, tag_version, since FROM customer_tag
+          WHERE ($1::varchar IS NULL OR customer_id > $1) AND customer_id <= $2`,
+        [range.afterCustomerId, range.lastCustomerId],
+      );
+    const byCustomer = new Map<string, Map<string, CurrentTag>>();
+    for (const row of rows) {
+      let tags = byCustomer.get(row.customer_id);
+      if (!tags) byCustomer.set(row.customer_id, (tags = new Map()));
+      tags.set(row.tag_id, {
+        tagId: row.tag_id,
+        value: row.value,
+        tagVersion: row.tag_version,
+        since: row.since,
+      });
+    }
+    return byCustomer;
+  }
+
+  // Retirement: removes the tags from the customers of the range, each removal a history row.
+  async removeTags(
+    tagIds: readonly string[],
+    range: CustomerRange,
+    context: { runId: string | null },
+    manager: EntityManager,
+  ): Promise<number> {
+    const rows: unknown[] = await manager.query(
+      `WITH removed AS (
+         DELETE FROM customer_tag
+          WHERE tag_id = ANY($1::varchar[]) AND ($2::varchar IS NULL OR customer_id > $2) AND customer_id <= $3
+         RETURNING customer_id, tag_id, value, tag_version)
+       INSERT INTO tag_event (customer_id, tag_id, old_value, new_value, tag_version, profile_version, cause, run_id)
+       SELECT r.customer_id, r.tag_id, r.value, NULL, r.tag_version, p.version, 'definition', $4
+         FROM removed r JOIN customer_profile p ON p.customer_id = r.customer_id
+       RETURNING 1`,
+      [tagIds, range.afterCustomerId, range.lastCustomerId, context.runId],
+    );
+    return rows.length;
+  }
+
+  async countCarrying(tagId: string): Promise<number> {
+    const rows: { n: number }[] = await this.dataSource.query(
+      `SELECT count(*)::int AS n FROM customer_tag WHERE tag_id = $1`,
+      [tagId],
+    );
+    return rows[0].n;
   }
 }

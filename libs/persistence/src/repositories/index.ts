@@ -3,3 +3,4 @@ export * from './audit-log.repository';
 export * from './profile.repository';
 export * from './tag-definition.repository';
 export * from './customer-tag.repository';
+export * from './evaluation-run.repository';

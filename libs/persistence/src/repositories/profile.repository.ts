@@ -16,6 +16,8 @@ export interface ProfileUpdate {
   profile: Record<string, unknown>;
   stamps: Record<string, string>;
   version: number;
+  // dotted paths this write changed; they accumulate until the next evaluation
+  changedPaths: string[];
 }
 
 export interface ErasureCounts {
@@ -85,16 +87,32 @@ export class ProfileRepository {
     if (updates.length === 0) return;
     await manager.query(
       `UPDATE customer_profile AS p
-          SET profile = v.profile, section_versions = v.stamps, version = v.version, updated_at = now()
-         FROM unnest($1::varchar[], $2::jsonb[], $3::jsonb[], $4::bigint[]) AS v(customer_id, profile, stamps, version)
+          SET profile = v.profile, section_versions = v.stamps, version = v.version, updated_at = now(),
+              pending_paths = CASE WHEN p.pending_paths IS NULL THEN NULL ELSE ARRAY(
+                SELECT DISTINCT path FROM unnest(p.pending_paths) AS path
+                UNION SELECT jsonb_array_elements_text(v.paths) ORDER BY 1) END
+         FROM unnest($1::varchar[], $2::jsonb[], $3::jsonb[], $4::bigint[], $5::jsonb[])
+              AS v(customer_id, profile, stamps, version, paths)
         WHERE p.customer_id = v.customer_id`,
       [
         updates.map((update) => update.customerId),
         updates.map((update) => JSON.stringify(update.profile)),
         updates.map((update) => JSON.stringify(update.stamps)),
         updates.map((update) => update.version),
+        updates.map((update) => JSON.stringify(update.changedPaths)),
       ],
     );
+  }
+
+  // The reconciler's work list (served by customer_profile_pending_idx).
+  async pendingEvaluation(graceSeconds: number, limit: number): Promise<string[]> {
+    const rows: { customer_id: string }[] = await this.dataSource.query(
+      `SELECT customer_id FROM customer_profile
+        WHERE version > evaluated_version AND updated_at < now() - make_interval(secs => $1)
+        ORDER BY updated_at LIMIT $2`,
+      [graceSeconds, limit],
+    );
+    return rows.map((row) => row.customer_id);
   }
 
   // Placeholders of customers whose every write was refused must not survive the transaction.

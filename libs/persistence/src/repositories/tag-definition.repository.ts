@@ -38,24 +38,69 @@ export class TagDefinitionRepository {
     await manager.query(`SELECT pg_advisory_xact_lock(7420617312)`);
   }
 
-  // Inserts the next version of a tag and makes it the active one (the previous active version
-  // is superseded), returning the new version number.
-  async activateNewVersion(definition: NewDefinitionVersion, manager: EntityManager): Promise<number> {
+  findVersions(tagId: string, manager?: EntityManager): Promise<TagDefinitionEntity[]> {
+    return this.repo(manager).find({ where: { tagId }, order: { version: 'ASC' } });
+  }
+
+  findActiveVersion(tagId: string, manager?: EntityManager): Promise<TagDefinitionEntity | null> {
+    return this.repo(manager).findOneBy({ tagId, status: 'active' });
+  }
+
+  // Inserts the next version of a tag; as 'active' it supersedes the active one.
+  async insertVersion(
+    definition: NewDefinitionVersion,
+    status: 'draft' | 'active',
+    manager: EntityManager,
+  ): Promise<number> {
     const rows: { next: number }[] = await manager.query(
       `SELECT coalesce(max(version), 0) + 1 AS next FROM tag_definition WHERE tag_id = $1`,
       [definition.tagId],
     );
     const version = rows[0].next;
+    if (status === 'active') await this.supersedeActive(definition.tagId, manager);
+    await manager.query(
+      `INSERT INTO tag_definition (tag_id, version, status, kind, purpose, rule, meta, depends_on_paths,
+                                   depends_on_tags, time_dependent, checksum, created_by, activated_at)
+       VALUES ($1, $2, $3::varchar, $4, $5, $6, $7, $8, $9, $10, $11, $12,
+               CASE WHEN $3::varchar = 'active' THEN now() END)`,
+      [
+        definition.tagId,
+        version,
+        status,
+        definition.kind,
+        definition.purpose,
+        JSON.stringify(definition.rule),
+        JSON.stringify(definition.meta),
+        definition.dependsOnPaths,
+        definition.dependsOnTags,
+        definition.timeDependent,
+        definition.checksum,
+        definition.createdBy,
+      ],
+    );
+    return version;
+  }
+
+  async setActive(tagId: string, version: number, manager: EntityManager): Promise<void> {
+    await this.supersedeActive(tagId, manager);
+    await manager.query(
+      `UPDATE tag_definition SET status = 'active', activated_at = now(), retired_at = NULL
+        WHERE tag_id = $1 AND version = $2`,
+      [tagId, version],
+    );
+  }
+
+  async setRetired(tagId: string, version: number, manager: EntityManager): Promise<void> {
+    await manager.query(
+      `UPDATE tag_definition SET status = 'retired', retired_at = now() WHERE tag_id = $1 AND version = $2`,
+      [tagId, version],
+    );
+  }
+
+  private async supersedeActive(tagId: string, manager: EntityManager): Promise<void> {
     await manager.query(
       `UPDATE tag_definition SET status = 'superseded' WHERE tag_id = $1 AND status = 'active'`,
-      [definition.tagId],
+      [tagId],
     );
-    await this.repo(manager).insert({
-      ...definition,
-      version,
-      status: 'active',
-      activatedAt: () => 'now()',
-    } as never);
-    return version;
   }
 }

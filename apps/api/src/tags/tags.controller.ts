@@ -1,0 +1,144 @@
+import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { Principal } from '@tagforge/auth';
+import { ErrorCode, TagforgeException } from '@tagforge/common';
+import { DefinitionService } from '@tagforge/pipeline';
+import { actorOf } from '../auth/actor';
+import { CurrentPrincipal } from '../auth/principal.decorator';
+import { RequireScope } from '../auth/require-scope.decorator';
+import { ERROR_RESPONSES } from '../http/openapi';
+
+const DEFINITION_EXAMPLE = {
+  id: 'salary_stopped',
+  name: 'Salary stopped',
+  kind: 'boolean',
+  purpose: 'risk',
+  category: 'early_warning',
+  description: 'A payroll customer whose last salary arrived more than 45 days ago.',
+  rule: {
+    and: [
+      { '==': [{ var: 'income.payrollAtBank' }, true] },
+      { '>': [{ days_since: { var: 'income.lastSalaryDate' } }, 45] },
+    ],
+  },
+};
+
+const MAX_DEFINITIONS_PER_REQUEST = 500;
+
+function definitionsOf(body: unknown): unknown[] {
+  const many = (body as { definitions?: unknown } | null)?.definitions;
+  const list = Array.isArray(many) ? many : [body];
+  if (list.length === 0 || list.length > MAX_DEFINITIONS_PER_REQUEST) {
+    throw new TagforgeException(ErrorCode.BadRequest, `send 1-${MAX_DEFINITIONS_PER_REQUEST} definitions`);
+  }
+  return list;
+}
+
+@ApiTags('catalog')
+@ApiBearerAuth()
+@ApiResponse(ERROR_RESPONSES.unauthenticated)
+@ApiResponse(ERROR_RESPONSES.forbidden)
+@Controller('v1')
+export class TagsController {
+  constructor(private readonly definitions: DefinitionService) {}
+
+  @Get('tags')
+  @RequireScope('tags:read')
+  @ApiOperation({ summary: 'Active tag and segment definitions' })
+  list() {
+    return this.definitions.list().then((items) => ({ items }));
+  }
+
+  @Post('tags\\:validate')
+  @HttpCode(200)
+  @RequireScope('definitions:write')
+  @ApiOperation({
+    summary: 'Validate definitions against the active catalog (the checks of tagctl validate)',
+    description:
+      'Body: one definition in the file format, or {"definitions": [...]}. 422 lists each error with its JSON pointer.',
+  })
+  @ApiBody({ schema: { type: 'object', example: DEFINITION_EXAMPLE } })
+  @ApiResponse({ status: 200, description: 'Valid', schema: { example: { valid: true, warnings: [] } } })
+  @ApiResponse(ERROR_RESPONSES.invalidDefinition)
+  async validate(@Body() body: unknown) {
+    const report = await this.definitions.validateContents(definitionsOf(body));
+    if (report.errors.length > 0) {
+      throw new TagforgeException(
+        ErrorCode.ValidationFailed,
+        'the definitions do not validate',
+        report.errors,
+      );
+    }
+    return { valid: true, warnings: report.warnings };
+  }
+
+  @Post('tags\\:sync')
+  @HttpCode(200)
+  @RequireScope('definitions:write')
+  @ApiOperation({
+    summary:
+      'Push a definitions folder (tagctl sync): new or changed definitions become active, with one backfill run',
+  })
+  @ApiBody({ schema: { type: 'object', example: { definitions: [DEFINITION_EXAMPLE] } } })
+  @ApiResponse({
+    status: 200,
+    schema: {
+      example: { activated: [{ tagId: 'salary_stopped', version: 2 }], unchanged: 131, runId: '5b0f...' },
+    },
+  })
+  @ApiResponse(ERROR_RESPONSES.invalidDefinition)
+  sync(@Body() body: unknown, @CurrentPrincipal() principal: Principal) {
+    return this.definitions.syncPushed(definitionsOf(body), actorOf(principal));
+  }
+
+  @Post('tags')
+  @RequireScope('definitions:write')
+  @ApiOperation({ summary: 'Create a draft version of a tag or segment (activate it separately)' })
+  @ApiBody({ schema: { type: 'object', example: DEFINITION_EXAMPLE } })
+  @ApiResponse({ status: 201, schema: { example: { tagId: 'salary_stopped', version: 2, warnings: [] } } })
+  @ApiResponse(ERROR_RESPONSES.invalidDefinition)
+  draft(@Body() body: unknown, @CurrentPrincipal() principal: Principal) {
+    return this.definitions.createDraft(body, actorOf(principal));
+  }
+
+  @Get('tags/:id')
+  @RequireScope('tags:read')
+  @ApiOperation({
+    summary: 'A definition: active version, every version, how many customers carry it, rule errors',
+  })
+  @ApiParam({ name: 'id', example: 'low_risk' })
+  @ApiResponse(ERROR_RESPONSES.notFound)
+  get(@Param('id') id: string) {
+    return this.definitions.get(id);
+  }
+
+  @Post('tags/:id/versions/:version\\:activate')
+  @HttpCode(202)
+  @RequireScope('definitions:write')
+  @ApiOperation({ summary: 'Make a version active; starts a backfill run (202 with its id)' })
+  @ApiParam({ name: 'id', example: 'low_risk' })
+  @ApiParam({ name: 'version', example: 2 })
+  @ApiResponse({ status: 202, schema: { example: { tagId: 'low_risk', version: 2, runId: '8c1d...' } } })
+  @ApiResponse(ERROR_RESPONSES.notFound)
+  activate(
+    @Param('id') id: string,
+    @Param('version', ParseIntPipe) version: number,
+    @CurrentPrincipal() principal: Principal,
+  ) {
+    return this.definitions.activate(id, version, actorOf(principal));
+  }
+
+  @Post('tags/:id\\:retire')
+  @HttpCode(202)
+  @RequireScope('definitions:write')
+  @ApiOperation({ summary: 'Retire a tag: removed from every customer, each removal kept as history' })
+  @ApiParam({ name: 'id', example: 'low_risk' })
+  @ApiResponse({
+    status: 202,
+    schema: { example: { tagId: 'gambling_spend', version: 1, runId: '8c1d...' } },
+  })
+  @ApiResponse(ERROR_RESPONSES.notFound)
+  retire(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
+    return this.definitions.retire(id, actorOf(principal));
+  }
+}

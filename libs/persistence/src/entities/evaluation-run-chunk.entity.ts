@@ -1,0 +1,19 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+@Entity('evaluation_run_chunk')
+export class EvaluationRunChunkEntity {
+  @PrimaryColumn({ name: 'run_id', type: 'uuid' })
+  runId!: string;
+
+  @PrimaryColumn({ type: 'integer' })
+  chunk!: number;
+
+  @Column({ type: 'integer' })
+  customers!: number;
+
+  @Column({ type: 'integer' })
+  changed!: number;
+
+  @Column({ name: 'finished_at', type: 'timestamptz', default: () => 'now()' })
+  finishedAt!: Date;
+}

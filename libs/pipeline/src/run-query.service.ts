@@ -1,0 +1,92 @@
+import { Injectable } from '@nestjs/common';
+import { ErrorCode, TagforgeException } from '@tagforge/common';
+import { EvaluationRunRepository, type EvaluationRunEntity } from '@tagforge/persistence';
+import { RunService } from './run.service';
+
+const DEFAULT_LIMIT = 50;
+const MAX_LIMIT = 500;
+
+export interface RunView {
+  id: string;
+  kind: string;
+  status: string;
+  scope: Record<string, unknown>;
+  progress: { total: number; done: number; percent: number };
+  changed: number;
+  failed: number;
+  ruleErrors: Record<string, unknown>;
+  createdBy: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  error: string | null;
+}
+
+function view(run: EvaluationRunEntity): RunView {
+  return {
+    id: run.id,
+    kind: run.kind,
+    status: run.status,
+    scope: run.scope,
+    progress: {
+      total: run.total,
+      done: run.done,
+      percent:
+        run.total === 0 ? (run.status === 'succeeded' ? 100 : 0) : Math.floor((run.done / run.total) * 100),
+    },
+    changed: run.changed,
+    failed: run.failed,
+    ruleErrors: run.ruleErrors,
+    createdBy: run.createdBy,
+    createdAt: run.createdAt,
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt,
+    error: run.error,
+  };
+}
+
+@Injectable()
+export class RunQueryService {
+  constructor(
+    private readonly runs: EvaluationRunRepository,
+    private readonly runService: RunService,
+  ) {}
+
+  async get(id: string): Promise<RunView> {
+    const run = await this.runs.find(id);
+    if (!run) throw new TagforgeException(ErrorCode.NotFound, `no run ${id}`);
+    return view(run);
+  }
+
+  async list(limitText?: string, cursor?: string): Promise<{ items: RunView[]; nextCursor: string | null }> {
+    const limit = limitText === undefined ? DEFAULT_LIMIT : Number(limitText);
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+      throw new TagforgeException(ErrorCode.BadRequest, `limit must be an integer from 1 to ${MAX_LIMIT}`);
+    }
+    const rows = await this.runs.list(limit + 1, cursor === undefined ? undefined : decodeCursor(cursor));
+    const items = rows.slice(0, limit).map(view);
+    const last = rows.length > limit ? rows[limit - 1] : undefined;
+    return { items, nextCursor: last ? encodeCursor(last) : null };
+  }
+
+  async startRecompute(createdBy: string): Promise<{ runId: string; status: string }> {
+    const run = await this.runService.createRecompute(createdBy);
+    await this.runService.launch(run.id);
+    return { runId: run.id, status: run.status };
+  }
+}
+
+function encodeCursor(run: EvaluationRunEntity): string {
+  return Buffer.from(JSON.stringify([run.createdAt.toISOString(), run.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
+    const date = new Date(createdAt);
+    if (Number.isNaN(date.getTime()) || typeof id !== 'string') throw new Error('bad cursor');
+    return { createdAt: date, id };
+  } catch {
+    throw new TagforgeException(ErrorCode.BadRequest, 'cursor is not one this API returned');
+  }
+}

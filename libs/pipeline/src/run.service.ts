@@ -1,0 +1,135 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { diffTags, type TagState, type TagValue } from '@tagforge/evaluation';
+import {
+  CustomerTagRepository,
+  EvaluationRunRepository,
+  type ChunkRange,
+  type CustomerTagChange,
+  type EvaluationRunEntity,
+  type RunKind,
+  type RunScope,
+  type TagEventCause,
+} from '@tagforge/persistence';
+import { JobName, QueueProducer, type JobPayloads } from '@tagforge/queue';
+import { ActiveCatalogService } from './active-catalog.service';
+
+// Customers per chunk: large enough for set-based writes to pay off, small enough that a chunk's
+// row locks are held for well under a second.
+export const RUN_CHUNK_SIZE = 2000;
+
+const CAUSE_OF_RUN: Record<RunKind, TagEventCause> = {
+  activation: 'definition',
+  retirement: 'definition',
+  recompute: 'definition',
+  schedule: 'schedule',
+  sandbox: 'definition',
+};
+
+// Backfills, retirements, recomputes and scheduled re-evaluations: the customer-id space split into
+// keyset chunks run as children of one BullMQ flow. Each chunk writes only differences, in one
+// transaction that also records the chunk, so a chunk retried or delivered twice writes nothing twice.
+@Injectable()
+export class RunService {
+  private readonly logger = new Logger(RunService.name);
+
+  constructor(
+    private readonly runs: EvaluationRunRepository,
+    private readonly tags: CustomerTagRepository,
+    private readonly catalog: ActiveCatalogService,
+    private readonly producer: QueueProducer,
+  ) {}
+
+  // Creates the run (inside the caller's transaction when given); call `launch` after commit.
+  create(
+    kind: RunKind,
+    scope: { tags: string[]; retire?: string[] },
+    createdBy: string | null,
+    manager?: EntityManager,
+  ): Promise<EvaluationRunEntity> {
+    return this.runs.create({ kind, scope: { ...scope, now: new Date().toISOString() }, createdBy }, manager);
+  }
+
+  async createRecompute(createdBy: string): Promise<EvaluationRunEntity> {
+    const { versions } = await this.catalog.current();
+    return this.create('recompute', { tags: [...versions.keys()] }, createdBy);
+  }
+
+  // If Redis is unreachable the run stays queued and the reconciler launches it later.
+  async launch(runId: string): Promise<void> {
+    try {
+      await this.producer.enqueue({ name: JobName.PlanRun, data: { runId } });
+    } catch (error) {
+      this.logger.warn(`run ${runId} not launched yet: ${(error as Error).message}`);
+    }
+  }
+
+  async plan(runId: string): Promise<void> {
+    const run = await this.runs.find(runId);
+    if (!run || run.status === 'succeeded' || run.status === 'failed' || run.status === 'cancelled') return;
+    const planned = (run.result as { ranges?: ChunkRange[] } | null)?.ranges;
+    let ranges = planned;
+    if (!ranges) {
+      const computed = await this.runs.chunkRanges(RUN_CHUNK_SIZE);
+      ranges = computed.ranges;
+      await this.runs.markPlanned(runId, computed.total, ranges);
+    }
+    const recorded = await this.runs.recordedChunks(runId);
+    const pending = ranges.filter((range) => !recorded.has(range.chunk));
+    if (pending.length === 0) {
+      await this.runs.finish(runId, 'succeeded');
+      return;
+    }
+    await this.producer.enqueueFlow(
+      { name: JobName.FinishRun, data: { runId, plannedAt: Date.now() } },
+      pending.map((range) => ({ name: JobName.RunChunk, data: { runId, ...range } })),
+    );
+  }
+
+  async runChunk(payload: JobPayloads[JobName.RunChunk]): Promise<{ customers: number; changed: number }> {
+    const run = await this.runs.find(payload.runId);
+    if (!run) throw new Error(`run ${payload.runId} does not exist`);
+    const scope = run.scope as RunScope & { now: string };
+    const { evaluator, versions } = await this.catalog.current();
+    const only = evaluator.withDependents(scope.tags.filter((tagId) => versions.has(tagId)));
+    const inScope = new Map([...versions].filter(([tagId]) => only.has(tagId)));
+    const now = Date.parse(scope.now);
+    return this.tags.transaction(async (manager) => {
+      if (await this.runs.isChunkRecorded(payload.runId, payload.chunk, manager))
+        return { customers: 0, changed: 0 };
+      const removed = scope.retire?.length
+        ? await this.tags.removeTags(scope.retire, payload, { runId: run.id }, manager)
+        : 0;
+      const profiles = await this.tags.lockRange(payload, manager);
+      const currentByCustomer = only.size > 0 ? await this.tags.currentInRange(payload, manager) : new Map();
+      const changes: CustomerTagChange[] = [];
+      const ruleErrors: Record<string, { count: number; example: string }> = {};
+      for (const { customerId, profile, version } of only.size > 0 ? profiles : []) {
+        const current: Map<string, TagState> = currentByCustomer.get(customerId) ?? new Map();
+        const previous: Record<string, TagValue> = {};
+        for (const [tagId, state] of current) previous[tagId] = state.value as TagValue;
+        const result = evaluator.evaluateCustomer(profile, now, { only, current: previous });
+        const failed = new Set<string>();
+        for (const error of result.errors) {
+          failed.add(error.tagId);
+          const entry = (ruleErrors[error.tagId] ??= {
+            count: 0,
+            example: `${customerId}: ${error.message}`,
+          });
+          entry.count += 1;
+        }
+        for (const change of diffTags(current, result.values, inScope, failed)) {
+          changes.push({ ...change, customerId, profileVersion: version });
+        }
+      }
+      await this.tags.applyBulkChanges(changes, { cause: CAUSE_OF_RUN[run.kind], runId: run.id }, manager);
+      const counts = { customers: profiles.length, changed: changes.length + removed, ruleErrors };
+      await this.runs.recordChunk(payload.runId, payload.chunk, counts, manager);
+      return counts;
+    });
+  }
+
+  async finish(runId: string): Promise<void> {
+    await this.runs.finish(runId, 'succeeded');
+  }
+}
