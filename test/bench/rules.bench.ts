@@ -1,5 +1,6 @@
 import { LogicEngine } from 'json-logic-engine';
 import { isDeepStrictEqual } from 'node:util';
+import { CatalogEvaluator, TagKind } from '@tagforge/evaluation';
 import {
   CompiledRule,
   compile,

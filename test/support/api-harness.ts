@@ -62,11 +62,15 @@ export async function startWorker(api: ApiHarness): Promise<{ close: () => Promi
     QUEUE_PREFIX: api.queuePrefix,
     LOG_LEVEL: 'silent',
     WORKER_CONCURRENCY: '4',
+    WORKER_METRICS_PORT: '0',
   };
   const previous = Object.fromEntries(Object.keys(settings).map((key) => [key, process.env[key]]));
   Object.assign(process.env, settings);
   try {
-    const context = await NestFactory.createApplicationContext(WorkerModule, { logger: false, abortOnError: false });
+    const context = await NestFactory.createApplicationContext(WorkerModule, {
+      logger: false,
+      abortOnError: false,
+    });
     return { close: () => context.close() };
   } finally {
     for (const [key, value] of Object.entries(previous)) {

@@ -4,6 +4,8 @@ import { Command } from 'commander';
 import { register as registerConformance } from './commands/conformance.command';
 import { register as registerKeys } from './commands/keys.command';
 import { register as registerMigrate } from './commands/migrate.command';
+import { register as registerSync } from './commands/sync.command';
+import { register as registerDemo } from './commands/demo.command';
 import { register as registerValidate } from './commands/validate.command';
 import { register as registerTest } from './commands/test.command';
 import { register as registerEvaluate } from './commands/evaluate.command';
@@ -25,6 +27,8 @@ registerLoadDataset(program);
 registerConformance(program);
 registerMigrate(program);
 registerKeys(program);
+registerSync(program);
+registerDemo(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`tagctl: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -8,9 +8,10 @@ import { EvaluateCustomerProcessor } from './processors/evaluate-customer.proces
 import { MaintenanceProcessor } from './processors/maintenance.processor';
 import { RunProcessor } from './processors/run.processor';
 import { WorkerHost } from './worker-host';
+import { WorkerMetricsServer } from './worker-metrics.server';
 
 @Module({
   imports: [ConfigModule, loggerModule(), PersistenceModule, QueueModule, PipelineModule, DiscoveryModule],
-  providers: [WorkerHost, EvaluateCustomerProcessor, RunProcessor, MaintenanceProcessor],
+  providers: [WorkerHost, WorkerMetricsServer, EvaluateCustomerProcessor, RunProcessor, MaintenanceProcessor],
 })
 export class WorkerModule {}

@@ -69,6 +69,13 @@ export class AppConfig {
   @Max(256)
   WORKER_CONCURRENCY = 8;
 
+  // Prometheus metrics of a worker process (it has no other HTTP server); 0 turns them off.
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  WORKER_METRICS_PORT = 9464;
+
   // Customers written but not evaluated for this long are re-enqueued by the reconciler.
   @Transform(toInt)
   @IsInt()

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Histogram } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
 import { diffTags, type TagState } from '@tagforge/evaluation';
 import { CustomerTagRepository, type TagEventCause } from '@tagforge/persistence';
 import { ActiveCatalogService } from './active-catalog.service';
@@ -16,6 +16,18 @@ const evaluationSeconds = new Histogram({
   name: 'tagforge_customer_evaluation_seconds',
   help: 'Time to evaluate one customer and write its changes',
   buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+});
+
+const freshnessSeconds = new Histogram({
+  name: 'tagforge_tag_freshness_seconds',
+  help: 'From a profile write committing to its tags committing',
+  buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+});
+
+export const ruleErrorsTotal = new Counter({
+  name: 'tagforge_rule_errors_total',
+  help: 'Rules that threw for a customer (the tag keeps its value), by tag',
+  labelNames: ['tag'] as const,
 });
 
 @Injectable()
@@ -52,6 +64,7 @@ export class CustomerEvaluationService {
         const only = locked.pendingPaths === null ? undefined : evaluator.affectedTags(locked.pendingPaths);
         const result = evaluator.evaluateCustomer(locked.profile, Date.now(), { current: previous, only });
         const failed = new Set(result.errors.map((error) => error.tagId));
+        for (const tagId of failed) ruleErrorsTotal.inc({ tag: tagId });
         const changes = diffTags(current, result.values, versions, failed);
         await this.tags.applyChanges(
           customerId,
@@ -59,6 +72,8 @@ export class CustomerEvaluationService {
           { profileVersion: locked.version, cause, runId: null },
           manager,
         );
+        // Measured when the transaction is about to commit; the commit itself adds a millisecond or so.
+        freshnessSeconds.observe(Math.max(0, Date.now() - locked.updatedAt.getTime()) / 1000);
         return {
           customerId,
           evaluated: true,

@@ -13,6 +13,7 @@ import {
 } from '@tagforge/persistence';
 import { JobName, QueueProducer, type JobPayloads } from '@tagforge/queue';
 import { ActiveCatalogService } from './active-catalog.service';
+import { ruleErrorsTotal } from './customer-evaluation.service';
 
 // Customers per chunk: large enough for set-based writes to pay off, small enough that a chunk's
 // row locks are held for well under a second.
@@ -111,6 +112,7 @@ export class RunService {
         const result = evaluator.evaluateCustomer(profile, now, { only, current: previous });
         const failed = new Set<string>();
         for (const error of result.errors) {
+          ruleErrorsTotal.inc({ tag: error.tagId });
           failed.add(error.tagId);
           const entry = (ruleErrors[error.tagId] ??= {
             count: 0,
@@ -123,6 +125,8 @@ export class RunService {
         }
       }
       await this.tags.applyBulkChanges(changes, { cause: CAUSE_OF_RUN[run.kind], runId: run.id }, manager);
+      // Every active tag was evaluated on the current profile: no evaluation is pending any more.
+      if (only.size === versions.size && only.size > 0) await this.tags.markEvaluated(profiles, manager);
       const counts = { customers: profiles.length, changed: changes.length + removed, ruleErrors };
       await this.runs.recordChunk(payload.runId, payload.chunk, counts, manager);
       return counts;

@@ -1,5 +1,4 @@
 import {
-  catOperator,
   inOperator,
   missingKeys,
   substrOperator,
@@ -59,7 +58,6 @@ const helpers = {
   $str: (value: unknown): string => (value === null || value === undefined ? '' : String(value)),
   $in: inOperator,
   $substr: substrOperator,
-  $cat: catOperator,
   $var: varOperator,
   $days: daysSince,
   $months: monthsSince,

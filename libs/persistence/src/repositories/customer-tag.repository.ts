@@ -39,6 +39,7 @@ export interface EvaluationLock {
   evaluatedVersion: number;
   // null: evaluate every tag
   pendingPaths: string[] | null;
+  updatedAt: Date;
 }
 
 @Injectable()
@@ -57,8 +58,9 @@ export class CustomerTagRepository {
       version: string;
       evaluated_version: string;
       pending_paths: string[] | null;
+      updated_at: Date;
     }[] = await manager.query(
-      `SELECT profile, version, evaluated_version, pending_paths FROM customer_profile
+      `SELECT profile, version, evaluated_version, pending_paths, updated_at FROM customer_profile
           WHERE customer_id = $1 AND version > 0 FOR UPDATE`,
       [customerId],
     );
@@ -68,6 +70,7 @@ export class CustomerTagRepository {
       version: Number(rows[0].version),
       evaluatedVersion: Number(rows[0].evaluated_version),
       pendingPaths: rows[0].pending_paths,
+      updatedAt: rows[0].updated_at,
     };
   }
 
@@ -150,6 +153,20 @@ export class CustomerTagRepository {
         context.cause,
         context.runId,
       ],
+    );
+  }
+
+  // After a run that evaluated the whole catalog, nothing is pending for these customers any more.
+  async markEvaluated(
+    customers: readonly { customerId: string; version: number }[],
+    manager: EntityManager,
+  ): Promise<void> {
+    if (customers.length === 0) return;
+    await manager.query(
+      `UPDATE customer_profile AS p SET evaluated_version = v.version, pending_paths = '{}'
+         FROM unnest($1::varchar[], $2::bigint[]) AS v(customer_id, version)
+        WHERE p.customer_id = v.customer_id AND p.evaluated_version < v.version`,
+      [customers.map((c) => c.customerId), customers.map((c) => c.version)],
     );
   }
 
