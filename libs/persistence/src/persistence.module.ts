@@ -7,6 +7,7 @@ import {
   AuditLogRepository,
   CustomerTagRepository,
   EvaluationRunRepository,
+  HistoryPartitionRepository,
   ProfileRepository,
   TagDefinitionRepository,
 } from './repositories';
@@ -16,6 +17,7 @@ const REPOSITORIES = [
   AuditLogRepository,
   CustomerTagRepository,
   EvaluationRunRepository,
+  HistoryPartitionRepository,
   ProfileRepository,
   TagDefinitionRepository,
 ];

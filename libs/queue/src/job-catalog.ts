@@ -13,6 +13,7 @@ export enum JobName {
   FinishRun = 'finish-run',
   Reconcile = 'reconcile',
   ScheduleTimeDependent = 'schedule-time-dependent',
+  MaintainHistoryPartitions = 'maintain-history-partitions',
 }
 
 export interface JobPayloads {
@@ -30,6 +31,7 @@ export interface JobPayloads {
   [JobName.FinishRun]: { runId: string; plannedAt: number };
   [JobName.Reconcile]: Record<string, never>;
   [JobName.ScheduleTimeDependent]: Record<string, never>;
+  [JobName.MaintainHistoryPartitions]: Record<string, never>;
 }
 
 export const QUEUE_OF_JOB: { readonly [Name in JobName]: QueueName } = {
@@ -39,6 +41,7 @@ export const QUEUE_OF_JOB: { readonly [Name in JobName]: QueueName } = {
   [JobName.FinishRun]: QueueName.Runs,
   [JobName.Reconcile]: QueueName.Maintenance,
   [JobName.ScheduleTimeDependent]: QueueName.Maintenance,
+  [JobName.MaintainHistoryPartitions]: QueueName.Maintenance,
 };
 
 export type JobItem = { [Name in JobName]: { name: Name; data: JobPayloads[Name] } }[JobName];

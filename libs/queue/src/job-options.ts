@@ -22,6 +22,7 @@ export function jobIdentity(item: JobItem): { jobId?: string; deduplicationId?: 
     case JobName.PlanRun:
     case JobName.Reconcile:
     case JobName.ScheduleTimeDependent:
+    case JobName.MaintainHistoryPartitions:
       return {};
   }
 }

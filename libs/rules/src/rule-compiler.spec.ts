@@ -68,6 +68,20 @@ describe('compile()', () => {
     }
   });
 
+  it('rejects hostile rules fast, before generating any code', () => {
+    let deep: unknown = { var: 'x' };
+    for (let i = 0; i < 20_000; i += 1) deep = { '!': [deep] };
+    let shared: unknown = true;
+    for (let i = 0; i < 40; i += 1) shared = { or: [shared, shared] };
+    for (const rule of [deep, shared, { in: ['a', new Array(100_000).fill('a')] }]) {
+      for (const unrestricted of [false, true]) {
+        const start = process.hrtime.bigint();
+        expect(() => compile(rule, { unrestricted })).toThrow(RuleValidationError);
+        expect(Number(process.hrtime.bigint() - start) / 1e6).toBeLessThan(100);
+      }
+    }
+  });
+
   it('evaluates the added operators with the now given at call time', () => {
     const age = compile({ years_since: { var: 'birthDate' } });
     expect(age({ birthDate: '1990-06-15' }, parseNow('2026-06-14T23:59:59Z'))).toBe(35);

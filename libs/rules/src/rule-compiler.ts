@@ -240,7 +240,7 @@ class CodeGenerator {
     }
     const op = operatorOf(node);
     if (op === undefined) return this.literal(node);
-    return this.operation(op, argumentsOf(node as object, op), node as object);
+    return this.operation(op, argumentsOf(node as object, op));
   }
 
   // A boolean expression equal to truthy(value(node)), without building values only tested.
@@ -268,7 +268,7 @@ class CodeGenerator {
       default:
         break;
     }
-    return this.booleanOf(this.operation(op, values, node as object));
+    return this.booleanOf(this.operation(op, values));
   }
 
   private booleanOf(code: Code): string {
@@ -288,7 +288,7 @@ class CodeGenerator {
     return values.length === i + 1 ? branch(values[i]) : otherwise;
   }
 
-  private operation(op: string, values: unknown[], node: object): Code {
+  private operation(op: string, values: unknown[]): Code {
     switch (op) {
       case 'if':
       case '?:': {
@@ -336,7 +336,7 @@ class CodeGenerator {
         return { js: `$reduce(${source}, ${reducer}, ${initial})`, type: ANY };
       }
       default:
-        return this.eager(op, values, node);
+        return this.eager(op, values);
     }
   }
 
@@ -403,14 +403,14 @@ class CodeGenerator {
     return this.withArguments(values, 2, ([a, b]) => ({ js: `(${a.js} ${operator} ${b.js})`, type }));
   }
 
-  private eager(op: string, values: unknown[], node: object): Code {
+  private eager(op: string, values: unknown[]): Code {
     if (!OPERATION_TABLE.has(op)) {
       const resolved = op.indexOf('.') > 0 ? resolveDottedOperator(op) : undefined;
       if (resolved === undefined) {
         const args = values.map((value) => this.value(value).js);
         return { js: `(${[...args, `$unrecognized(${JSON.stringify(op)})`].join(', ')})`, type: ANY };
       }
-      return this.eager(resolved, values, node);
+      return this.eager(resolved, values);
     }
     switch (op) {
       case '==':

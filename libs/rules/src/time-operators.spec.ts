@@ -91,4 +91,29 @@ describe('days_since, months_since, years_since', () => {
       expect(daysSince(text, now)).toBe(Math.floor((now - instant) / 86_400_000));
     }
   });
+
+  it('never answers from a stale memo when the date or now changes', () => {
+    const dates = ['1990-01-31', '1990-01-31T12:00:00Z', '2000-02-29', 'bad', '2026-01-01'];
+    const nows = [NOW, Date.UTC(2026, 1, 28), Date.UTC(2030, 5, 1, 12)];
+    const months = (text: string, now: number): number | null => {
+      const instant = parseIsoInstant(text);
+      if (instant === undefined) return null;
+      const a = new Date(instant);
+      const b = new Date(now);
+      const into = (d: Date): number => d.getTime() - Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+      const whole = (b.getUTCFullYear() - a.getUTCFullYear()) * 12 + (b.getUTCMonth() - a.getUTCMonth());
+      return into(b) < into(a) ? whole - 1 : whole;
+    };
+    for (let i = 0; i < 300; i += 1) {
+      const text = dates[(i * 7) % dates.length];
+      const now = nows[(i * 5) % nows.length];
+      const instant = parseIsoInstant(text);
+      expect(daysSince(text, now)).toBe(
+        instant === undefined ? null : Math.floor((now - instant) / 86_400_000),
+      );
+      expect(monthsSince(text, now)).toBe(months(text, now));
+      // A non-string after a string must not hit the memo either.
+      expect(daysSince(null, now)).toBeNull();
+    }
+  });
 });

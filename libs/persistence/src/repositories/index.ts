@@ -4,3 +4,4 @@ export * from './profile.repository';
 export * from './tag-definition.repository';
 export * from './customer-tag.repository';
 export * from './evaluation-run.repository';
+export * from './history-partition.repository';
