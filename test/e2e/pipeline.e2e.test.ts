@@ -154,6 +154,16 @@ describe('definitions, runs and the reconciler', () => {
     expect(refused.body.error.details.dependents).toContain('do_not_market');
   });
 
+  it('re-evaluates the tags that read `now` as a scheduled run', async () => {
+    const runId = await api.app.get(ReconcilerService).scheduleTimeDependent();
+    expect(runId).toEqual(expect.any(String));
+    const run = await waitForRun(runId!);
+    expect(run.kind).toBe('schedule');
+    expect(run.scope.tags).toEqual(expect.arrayContaining(['age_band', 'new_customer']));
+    expect(run.scope.tags).not.toContain('high_spender');
+    expect(run.progress).toMatchObject({ total: 5, done: 5 });
+  });
+
   it('the reconciler evaluates a customer whose job was deleted from Redis', async () => {
     await worker.close();
     await api.http
