@@ -15,7 +15,11 @@ describe('migrations', () => {
   it('creates the database, applies every migration once, even when started concurrently', async () => {
     const reports = await Promise.all([migrate(url), migrate(url), migrate(url)]);
     const applied = reports.flatMap((report) => report.applied);
-    expect(applied).toEqual(['InitialSchema1764331200000', 'EvaluationBookkeeping1764338400000']);
+    expect(applied).toEqual([
+      'InitialSchema1764331200000',
+      'EvaluationBookkeeping1764338400000',
+      'AudienceFeeds1764345600000',
+    ]);
     expect(reports.filter((report) => report.createdDatabase)).toHaveLength(1);
   });
 

@@ -7,6 +7,7 @@ import { IngestionModule } from '@tagforge/ingestion';
 import { PersistenceModule } from '@tagforge/persistence';
 import { DefinitionsModule, PipelineModule } from '@tagforge/pipeline';
 import { QueueModule } from '@tagforge/queue';
+import { ServingModule } from '@tagforge/serving';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { BootstrapKeyService } from './auth/bootstrap-key.service';
 import { HealthController } from './health/health.controller';
@@ -17,6 +18,7 @@ import { MetricsController } from './metrics/metrics.controller';
 import { ProfilesController } from './profiles/profiles.controller';
 import { CustomerTagsController } from './customers/customer-tags.controller';
 import { RunsController } from './runs/runs.controller';
+import { SegmentsController, TagAudiencesController } from './audiences/segments.controller';
 import { TagsController } from './tags/tags.controller';
 
 @Module({
@@ -29,6 +31,7 @@ import { TagsController } from './tags/tags.controller';
     IngestionModule,
     PipelineModule,
     DefinitionsModule,
+    ServingModule,
     TerminusModule,
   ],
   controllers: [
@@ -37,6 +40,8 @@ import { TagsController } from './tags/tags.controller';
     ProfilesController,
     CustomerTagsController,
     TagsController,
+    TagAudiencesController,
+    SegmentsController,
     RunsController,
   ],
   providers: [

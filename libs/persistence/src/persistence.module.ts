@@ -4,6 +4,7 @@ import { AppConfig } from '@tagforge/common';
 import { dataSourceOptions } from './data-source';
 import {
   ApiKeyRepository,
+  AudienceRepository,
   AuditLogRepository,
   CustomerTagRepository,
   EvaluationRunRepository,
@@ -14,6 +15,7 @@ import {
 
 const REPOSITORIES = [
   ApiKeyRepository,
+  AudienceRepository,
   AuditLogRepository,
   CustomerTagRepository,
   EvaluationRunRepository,

@@ -6,7 +6,8 @@ export type TagEventCause = 'profile' | 'definition' | 'schedule' | 'reconcile' 
 // events of segment tags. `seq` orders the changes feeds.
 @Entity('tag_event')
 @Index('tag_event_customer_idx', ['customerId', 'tagId', 'at'])
-@Index('tag_event_tag_seq_idx', ['tagId', 'seq'])
+@Index('tag_event_feed_idx', ['tagId', 'txid', 'seq'])
+@Index('tag_event_membership_idx', ['tagId', 'customerId', 'at', 'seq'])
 export class TagEventEntity {
   @PrimaryColumn({ name: 'customer_id', type: 'varchar', length: 64 })
   customerId!: string;
@@ -37,4 +38,8 @@ export class TagEventEntity {
 
   @Column({ name: 'run_id', type: 'uuid', nullable: true })
   runId!: string | null;
+
+  // The writing transaction's id: changes feeds order by (txid, seq) behind pg_snapshot_xmin.
+  @Column({ type: 'bigint', default: () => 'tagforge_current_txid()' })
+  txid!: string;
 }

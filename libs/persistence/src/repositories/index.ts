@@ -1,4 +1,5 @@
 export * from './api-key.repository';
+export * from './audience.repository';
 export * from './audit-log.repository';
 export * from './profile.repository';
 export * from './tag-definition.repository';

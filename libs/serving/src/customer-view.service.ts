@@ -1,0 +1,186 @@
+import { Injectable } from '@nestjs/common';
+import { ErrorCode, TagforgeException, assertCustomerId, isCustomerId } from '@tagforge/common';
+import { normaliseTagValue, type TagKind } from '@tagforge/evaluation';
+import {
+  AudienceRepository,
+  CustomerTagRepository,
+  ProfileRepository,
+  TagDefinitionRepository,
+  type TagDefinitionEntity,
+} from '@tagforge/persistence';
+import { explain, type TraceNode } from '@tagforge/rules';
+import { decodeCursor, encodeCursor, parseInstant, parseLimit } from './query-params';
+
+export const MAX_LOOKUP_CUSTOMERS = 1000;
+const MAX_EXPLAIN_DEPTH = 4;
+
+export interface TagExplanation {
+  tagId: string;
+  kind: string;
+  purpose: string;
+  definitionVersion: number;
+  value: unknown;
+  evaluatedValue: unknown;
+  agrees: boolean;
+  reads: Record<string, unknown>;
+  account: string;
+  trace: TraceNode;
+  components?: TagExplanation[];
+}
+
+// What a CRM screen shows about one customer: tags now or at an instant, segments, history, and
+// why a tag holds.
+@Injectable()
+export class CustomerViewService {
+  constructor(
+    private readonly profiles: ProfileRepository,
+    private readonly tags: CustomerTagRepository,
+    private readonly audiences: AudienceRepository,
+    private readonly definitions: TagDefinitionRepository,
+  ) {}
+
+  async tagsAsOf(customerId: string, asOfText: string) {
+    await this.requireCustomer(customerId);
+    const asOf = parseInstant(asOfText, 'asOf')!;
+    return { customerId, asOf: asOf.toISOString(), tags: await this.audiences.tagsAsOf(customerId, asOf) };
+  }
+
+  async segments(customerId: string) {
+    await this.requireCustomer(customerId);
+    const segments = new Set(
+      (await this.definitions.findActive()).filter((row) => row.kind === 'segment').map((row) => row.tagId),
+    );
+    const current = await this.tags.current(customerId);
+    return {
+      customerId,
+      segments: current
+        .filter((tag) => segments.has(tag.tagId))
+        .map((tag) => ({ segmentId: tag.tagId, since: tag.since, segmentVersion: tag.tagVersion })),
+    };
+  }
+
+  async history(
+    customerId: string,
+    query: { tagId?: string; from?: string; to?: string; limit?: string; cursor?: string },
+  ) {
+    await this.requireCustomer(customerId);
+    const limit = parseLimit(query.limit, 100, 1000);
+    const before = decodeCursor(query.cursor, 2);
+    if (query.tagId !== undefined && !/^[a-z][a-z0-9_]{0,63}$/.test(query.tagId)) {
+      throw new TagforgeException(ErrorCode.InvalidId, 'tagId is snake_case, 1-64 characters');
+    }
+    const items = await this.audiences.history(
+      customerId,
+      {
+        tagId: query.tagId,
+        from: parseInstant(query.from, 'from'),
+        to: parseInstant(query.to, 'to'),
+        before: before ? { at: new Date(before[0]), seq: before[1] } : undefined,
+      },
+      limit,
+    );
+    const last = items[items.length - 1];
+    return {
+      items,
+      nextCursor: items.length === limit ? encodeCursor([last.at.toISOString(), last.seq]) : null,
+    };
+  }
+
+  async lookup(body: unknown) {
+    const { customerIds, tagIds } = parseLookup(body);
+    const known = await this.audiences.existingCustomers(customerIds);
+    const rows = await this.audiences.currentForCustomers([...known], tagIds);
+    const byCustomer = new Map<
+      string,
+      { tagId: string; value: unknown; since: Date; tagVersion: number }[]
+    >();
+    for (const id of known) byCustomer.set(id, []);
+    for (const row of rows) {
+      byCustomer
+        .get(row.customerId)!
+        .push({ tagId: row.tagId, value: row.value, since: row.since, tagVersion: row.tagVersion });
+    }
+    return {
+      customers: customerIds
+        .filter((id) => known.has(id))
+        .map((id) => ({ customerId: id, tags: byCustomer.get(id)! })),
+      unknown: customerIds.filter((id) => !known.has(id)),
+    };
+  }
+
+  // Re-evaluates the active rule on the stored profile with a trace, next to the stored value; a
+  // segment walks into the tags it is made of.
+  async explain(
+    customerId: string,
+    tagId: string,
+  ): Promise<{ customerId: string; profileVersion: number } & TagExplanation> {
+    const profile = await this.requireCustomer(customerId);
+    const active = new Map((await this.definitions.findActive()).map((row) => [row.tagId, row]));
+    if (!active.has(tagId)) throw new TagforgeException(ErrorCode.NotFound, `no active tag ${tagId}`);
+    const current = new Map((await this.tags.current(customerId)).map((tag) => [tag.tagId, tag.value]));
+    const now = Date.now();
+    const walk = (definition: TagDefinitionEntity, depth: number): TagExplanation => {
+      const tagsRead: Record<string, unknown> = {};
+      for (const dependency of definition.dependsOnTags) {
+        const kind = active.get(dependency)?.kind;
+        tagsRead[dependency] =
+          current.get(dependency) ?? (kind === 'boolean' || kind === 'segment' ? false : null);
+      }
+      const result = explain(definition.rule, { ...profile.profile, tags: tagsRead }, now);
+      const normalised = normaliseTagValue(definition.kind as TagKind, result.value);
+      const evaluatedValue = normalised.ok ? (normalised.value ?? null) : null;
+      const value = current.get(definition.tagId) ?? null;
+      return {
+        tagId: definition.tagId,
+        kind: definition.kind,
+        purpose: definition.purpose,
+        definitionVersion: definition.version,
+        value,
+        evaluatedValue,
+        agrees: JSON.stringify(value) === JSON.stringify(evaluatedValue),
+        reads: result.reads,
+        account: result.account,
+        trace: result.trace,
+        ...(definition.dependsOnTags.length > 0 && depth < MAX_EXPLAIN_DEPTH
+          ? {
+              components: definition.dependsOnTags
+                .map((dependency) => active.get(dependency))
+                .filter((row): row is TagDefinitionEntity => row !== undefined)
+                .map((row) => walk(row, depth + 1)),
+            }
+          : {}),
+      };
+    };
+    return { customerId, profileVersion: profile.version, ...walk(active.get(tagId)!, 0) };
+  }
+
+  private async requireCustomer(customerId: string) {
+    assertCustomerId(customerId);
+    const profile = await this.profiles.find(customerId);
+    if (!profile) throw new TagforgeException(ErrorCode.NotFound, `customer ${customerId} has no profile`);
+    return profile;
+  }
+}
+
+function parseLookup(body: unknown): { customerIds: string[]; tagIds: string[] | null } {
+  const { customerIds, tagIds, ...rest } = (body ?? {}) as { customerIds?: unknown; tagIds?: unknown };
+  if (typeof body !== 'object' || body === null || Array.isArray(body) || Object.keys(rest).length > 0) {
+    throw new TagforgeException(ErrorCode.BadRequest, 'the body is {"customerIds": [...], "tagIds"?: [...]}');
+  }
+  if (!Array.isArray(customerIds) || customerIds.length === 0 || customerIds.length > MAX_LOOKUP_CUSTOMERS) {
+    throw new TagforgeException(ErrorCode.BadRequest, `customerIds must list 1-${MAX_LOOKUP_CUSTOMERS} ids`);
+  }
+  const badId = customerIds.findIndex((id) => !isCustomerId(id));
+  if (badId >= 0)
+    throw new TagforgeException(ErrorCode.InvalidId, `customerIds[${badId}] is not a valid customer id`);
+  if (
+    tagIds !== undefined &&
+    (!Array.isArray(tagIds) || tagIds.length > 500 || tagIds.some((id) => typeof id !== 'string'))
+  ) {
+    throw new TagforgeException(ErrorCode.BadRequest, 'tagIds must be a list of up to 500 tag ids');
+  }
+  return {
+    customerIds: [...new Set(customerIds as string[])],
+    tagIds: (tagIds as string[] | undefined) ?? null,
+  };
+}

@@ -1,0 +1,4 @@
+export * from './audience.service';
+export * from './customer-view.service';
+export * from './query-params';
+export * from './serving.module';
