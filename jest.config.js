@@ -28,6 +28,8 @@ const shared = {
   moduleNameMapper: aliases,
 };
 module.exports = {
+  // Integration tests start whole apps against real services; hooks share this budget.
+  testTimeout: 60000,
   projects: [
     {
       ...shared,

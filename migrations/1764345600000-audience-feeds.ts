@@ -12,7 +12,9 @@ export class AudienceFeeds1764345600000 implements MigrationInterface {
       `CREATE FUNCTION tagforge_current_txid() RETURNS bigint LANGUAGE sql VOLATILE
          AS $$ SELECT pg_current_xact_id()::text::bigint $$`,
     );
-    await queryRunner.query(`ALTER TABLE tag_event ADD COLUMN txid bigint NOT NULL DEFAULT tagforge_current_txid()`);
+    await queryRunner.query(
+      `ALTER TABLE tag_event ADD COLUMN txid bigint NOT NULL DEFAULT tagforge_current_txid()`,
+    );
     await queryRunner.query(`CREATE INDEX tag_event_feed_idx ON tag_event (tag_id, txid, seq)`);
     // Point-in-time membership: the last event per customer of one tag before an instant.
     await queryRunner.query(

@@ -1,10 +1,12 @@
 import { InitialSchema1764331200000 } from './1764331200000-initial-schema';
 import { EvaluationBookkeeping1764338400000 } from './1764338400000-evaluation-bookkeeping';
 import { AudienceFeeds1764345600000 } from './1764345600000-audience-feeds';
+import { Governance1764352800000 } from './1764352800000-governance';
 
 // Listed explicitly (not globbed) so the built app and the tests load exactly these, in order.
 export const MIGRATIONS = [
   InitialSchema1764331200000,
   EvaluationBookkeeping1764338400000,
   AudienceFeeds1764345600000,
+  Governance1764352800000,
 ];

@@ -19,6 +19,7 @@ describe('migrations', () => {
       'InitialSchema1764331200000',
       'EvaluationBookkeeping1764338400000',
       'AudienceFeeds1764345600000',
+      'Governance1764352800000',
     ]);
     expect(reports.filter((report) => report.createdDatabase)).toHaveLength(1);
   });

@@ -1,14 +1,16 @@
 import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { AuthModule } from '@tagforge/auth';
-import { ConfigModule, loggerModule } from '@tagforge/common';
+import { AppConfig, ConfigModule, loggerModule } from '@tagforge/common';
 import { IngestionModule } from '@tagforge/ingestion';
 import { PersistenceModule } from '@tagforge/persistence';
 import { DefinitionsModule, PipelineModule } from '@tagforge/pipeline';
 import { QueueModule } from '@tagforge/queue';
 import { ServingModule } from '@tagforge/serving';
 import { ApiKeyGuard } from './auth/api-key.guard';
+import { KeyThrottlerGuard } from './auth/key-throttler.guard';
 import { BootstrapKeyService } from './auth/bootstrap-key.service';
 import { HealthController } from './health/health.controller';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
@@ -18,6 +20,7 @@ import { MetricsController } from './metrics/metrics.controller';
 import { ProfilesController } from './profiles/profiles.controller';
 import { CustomerTagsController } from './customers/customer-tags.controller';
 import { RunsController } from './runs/runs.controller';
+import { AuditController } from './audit/audit.controller';
 import { SegmentsController, TagAudiencesController } from './audiences/segments.controller';
 import { TagsController } from './tags/tags.controller';
 
@@ -33,6 +36,12 @@ import { TagsController } from './tags/tags.controller';
     DefinitionsModule,
     ServingModule,
     TerminusModule,
+    ThrottlerModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        throttlers: [{ name: 'default', ttl: 1000, limit: config.RATE_LIMIT_PER_SECOND }],
+      }),
+    }),
   ],
   controllers: [
     HealthController,
@@ -43,10 +52,13 @@ import { TagsController } from './tags/tags.controller';
     TagAudiencesController,
     SegmentsController,
     RunsController,
+    AuditController,
   ],
   providers: [
     BootstrapKeyService,
+    // In this order: identify the key, then count its requests.
     { provide: APP_GUARD, useClass: ApiKeyGuard },
+    { provide: APP_GUARD, useClass: KeyThrottlerGuard },
     { provide: APP_FILTER, useClass: AllExceptionsFilter },
   ],
 })

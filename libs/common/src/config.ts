@@ -66,6 +66,24 @@ export class AppConfig {
   @Max(256)
   WORKER_CONCURRENCY = 8;
 
+  // Maker-checker: activating a version needs an approval by a key other than its creator's.
+  // Unset means on in production (NODE_ENV=production) and off elsewhere.
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  REQUIRE_APPROVAL?: 'true' | 'false';
+
+  get requireApproval(): boolean {
+    return this.REQUIRE_APPROVAL === undefined
+      ? this.NODE_ENV === 'production'
+      : this.REQUIRE_APPROVAL === 'true';
+  }
+
+  // Requests per second per API key (token bucket in each API process).
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_PER_SECOND = 2000;
+
   // Prometheus metrics of a worker process (it has no other HTTP server); 0 turns them off.
   @Transform(toInt)
   @IsInt()

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ErrorCode, TagforgeException, assertCustomerId, isCustomerId } from '@tagforge/common';
 import {
+  AuditLogRepository,
   ProfileRepository,
   type ErasureCounts,
   type ProfileUpdate,
@@ -69,6 +70,7 @@ export class ProfileIngestionService {
   constructor(
     private readonly profiles: ProfileRepository,
     private readonly producer: QueueProducer,
+    private readonly audit: AuditLogRepository,
     @Inject(PROFILE_VALIDATOR) private readonly validator: ProfileValidator,
   ) {}
 
@@ -167,12 +169,29 @@ export class ProfileIngestionService {
     };
   }
 
-  async erase(customerId: string): Promise<{ customerId: string; removed: ErasureCounts }> {
+  async erase(
+    customerId: string,
+    actor: { keyId: string | null; name: string },
+  ): Promise<{ customerId: string; removed: ErasureCounts }> {
     assertCustomerId(customerId);
-    const removed = await this.profiles.transaction((manager) => this.profiles.erase(customerId, manager));
-    if (removed.profiles === 0 && removed.tags === 0 && removed.events === 0) {
-      throw new TagforgeException(ErrorCode.NotFound, `customer ${customerId} has no profile`);
-    }
+    const removed = await this.profiles.transaction(async (manager) => {
+      const counts = await this.profiles.erase(customerId, manager);
+      if (counts.profiles === 0 && counts.tags === 0 && counts.events === 0) {
+        throw new TagforgeException(ErrorCode.NotFound, `customer ${customerId} has no profile`);
+      }
+      await this.audit.append(
+        {
+          actorKeyId: actor.keyId,
+          actorName: actor.name,
+          action: 'customer.erase',
+          entity: 'customer',
+          entityId: customerId,
+          after: counts,
+        },
+        manager,
+      );
+      return counts;
+    });
     return { customerId, removed };
   }
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { compare } from 'fast-json-patch';
 import stableStringify from 'fast-json-stable-stringify';
 import {
   loadDefinitionsFolder,
@@ -148,6 +149,49 @@ export class DefinitionService implements OnApplicationBootstrap {
     return { tagId: definition.id, version, warnings: report.warnings };
   }
 
+  // The checker: a key other than the maker's approves a draft before it may be activated.
+  async approve(
+    tagId: string,
+    version: number,
+    actor: Actor,
+  ): Promise<{ tagId: string; version: number; approvedBy: string }> {
+    const target = await this.requireVersion(tagId, version);
+    if (target.status !== 'draft') {
+      throw new TagforgeException(
+        ErrorCode.Conflict,
+        `${tagId} version ${version} is ${target.status}; only drafts are approved`,
+      );
+    }
+    if (target.approvedBy !== null) {
+      throw new TagforgeException(
+        ErrorCode.Conflict,
+        `${tagId} version ${version} is already approved by ${target.approvedBy}`,
+      );
+    }
+    if (target.createdByKey !== null && target.createdByKey === actor.keyId) {
+      throw new TagforgeException(
+        ErrorCode.Forbidden,
+        `${tagId} version ${version} was created with this key; a different key must approve it (maker-checker)`,
+      );
+    }
+    await this.definitions.transaction(async (manager) => {
+      await this.definitions.setApproved(tagId, version, actor, manager);
+      await this.audit.append(
+        {
+          actorKeyId: actor.keyId,
+          actorName: actor.name,
+          action: 'definition.approve',
+          entity: 'tag_definition',
+          entityId: `${tagId}@${version}`,
+          before: { approvedBy: null },
+          after: { approvedBy: actor.name },
+        },
+        manager,
+      );
+    });
+    return { tagId, version, approvedBy: actor.name };
+  }
+
   async activate(
     tagId: string,
     version: number,
@@ -156,6 +200,13 @@ export class DefinitionService implements OnApplicationBootstrap {
     const target = await this.requireVersion(tagId, version);
     if (target.status === 'active') {
       throw new TagforgeException(ErrorCode.Conflict, `${tagId} version ${version} is already active`);
+    }
+    // A version that was active before (a rollback) was accepted then; a new one needs its checker.
+    if (this.config.requireApproval && target.approvedByKey === null && target.activatedAt === null) {
+      throw new TagforgeException(
+        ErrorCode.Conflict,
+        `${tagId} version ${version} needs an approval by a second key before activation (POST .../versions/${version}:approve)`,
+      );
     }
     const report = await this.validateContents([toDefinition(target)]);
     if (report.errors.length > 0) {
@@ -228,6 +279,34 @@ export class DefinitionService implements OnApplicationBootstrap {
     this.catalog.invalidate();
     await this.runService.launch(run.run.id);
     return { tagId, version: run.version, runId: run.run.id };
+  }
+
+  // What a checker reviews: this version against the active one (or the one before it), as the
+  // two documents and an RFC 6902 patch between them.
+  async diff(tagId: string, version: number) {
+    const target = await this.requireVersion(tagId, version);
+    const versions = await this.definitions.findVersions(tagId);
+    const base =
+      versions.find((row) => row.status === 'active' && row.version !== version) ??
+      [...versions].reverse().find((row) => row.version < version) ??
+      null;
+    const document = (row: TagDefinitionEntity) => ({
+      kind: row.kind,
+      purpose: row.purpose,
+      rule: row.rule,
+      meta: row.meta,
+    });
+    return {
+      tagId,
+      version,
+      status: target.status,
+      createdBy: target.createdBy,
+      approvedBy: target.approvedBy,
+      against: base ? { version: base.version, status: base.status } : null,
+      before: base ? document(base) : null,
+      after: document(target),
+      changes: compare(base ? document(base) : {}, document(target)),
+    };
   }
 
   async list(): Promise<Record<string, unknown>[]> {
@@ -324,6 +403,7 @@ export class DefinitionService implements OnApplicationBootstrap {
       timeDependent: dependencies.readsNow,
       checksum: definitionChecksum(definition),
       createdBy: actor.name,
+      createdByKey: actor.keyId,
     };
   }
 

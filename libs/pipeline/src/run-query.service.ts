@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ErrorCode, TagforgeException } from '@tagforge/common';
-import { EvaluationRunRepository, type EvaluationRunEntity } from '@tagforge/persistence';
+import { AuditLogRepository, EvaluationRunRepository, type EvaluationRunEntity } from '@tagforge/persistence';
 import { RunService } from './run.service';
 
 const DEFAULT_LIMIT = 50;
@@ -50,6 +50,7 @@ export class RunQueryService {
   constructor(
     private readonly runs: EvaluationRunRepository,
     private readonly runService: RunService,
+    private readonly audit: AuditLogRepository,
   ) {}
 
   async get(id: string): Promise<RunView> {
@@ -69,8 +70,19 @@ export class RunQueryService {
     return { items, nextCursor: last ? encodeCursor(last) : null };
   }
 
-  async startRecompute(createdBy: string): Promise<{ runId: string; status: string }> {
-    const run = await this.runService.createRecompute(createdBy);
+  async startRecompute(actor: {
+    keyId: string | null;
+    name: string;
+  }): Promise<{ runId: string; status: string }> {
+    const run = await this.runService.createRecompute(actor.name);
+    await this.audit.append({
+      actorKeyId: actor.keyId,
+      actorName: actor.name,
+      action: 'run.start',
+      entity: 'evaluation_run',
+      entityId: run.id,
+      after: { kind: run.kind, tags: (run.scope as { tags?: string[] }).tags?.length ?? 0 },
+    });
     await this.runService.launch(run.id);
     return { runId: run.id, status: run.status };
   }

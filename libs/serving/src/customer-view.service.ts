@@ -14,19 +14,23 @@ import { decodeCursor, encodeCursor, parseInstant, parseLimit } from './query-pa
 export const MAX_LOOKUP_CUSTOMERS = 1000;
 const MAX_EXPLAIN_DEPTH = 4;
 
-export interface TagExplanation {
+export type TagExplanation = {
   tagId: string;
   kind: string;
   purpose: string;
   definitionVersion: number;
   value: unknown;
-  evaluatedValue: unknown;
-  agrees: boolean;
-  reads: Record<string, unknown>;
-  account: string;
-  trace: TraceNode;
-  components?: TagExplanation[];
-}
+} & (
+  | {
+      evaluatedValue: unknown;
+      agrees: boolean;
+      reads: Record<string, unknown>;
+      account: string;
+      trace: TraceNode;
+      components?: TagExplanation[];
+    }
+  | { redacted: string }
+);
 
 // What a CRM screen shows about one customer: tags now or at an instant, segments, history, and
 // why a tag holds.
@@ -119,7 +123,23 @@ export class CustomerViewService {
     if (!active.has(tagId)) throw new TagforgeException(ErrorCode.NotFound, `no active tag ${tagId}`);
     const current = new Map((await this.tags.current(customerId)).map((tag) => [tag.tagId, tag.value]));
     const now = Date.now();
+    // Bureau data may feed risk decisions only: a marketing explanation names the risk tags it
+    // relies on and their values, never the credit-bureau values behind them.
+    const hideBureau = active.get(tagId)!.purpose === 'marketing';
     const walk = (definition: TagDefinitionEntity, depth: number): TagExplanation => {
+      if (
+        hideBureau &&
+        definition.dependsOnPaths.some((path) => path === 'bureau' || path.startsWith('bureau.'))
+      ) {
+        return {
+          tagId: definition.tagId,
+          kind: definition.kind,
+          purpose: definition.purpose,
+          definitionVersion: definition.version,
+          value: current.get(definition.tagId) ?? null,
+          redacted: 'reads credit-bureau data, which a marketing explanation does not show',
+        };
+      }
       const tagsRead: Record<string, unknown> = {};
       for (const dependency of definition.dependsOnTags) {
         const kind = active.get(dependency)?.kind;

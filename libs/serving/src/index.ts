@@ -1,4 +1,5 @@
 export * from './audience.service';
+export * from './audit-view.service';
 export * from './customer-view.service';
 export * from './query-params';
 export * from './serving.module';

@@ -35,5 +35,10 @@ export const ERROR_RESPONSES = {
       message: 'bureau.scroe is not in the profile schema',
     },
   ]),
+  selfApproval: errorExample(
+    403,
+    'FORBIDDEN',
+    'low_risk version 2 was created with this key; a different key must approve it (maker-checker)',
+  ),
   unavailable: errorExample(503, 'SERVICE_UNAVAILABLE', 'the database is unavailable; retry shortly'),
 };

@@ -10,6 +10,7 @@ import {
 } from '@nestjs/swagger';
 import { grants, type Principal } from '@tagforge/auth';
 import { MAX_BATCH_LINES, ProfileIngestionService } from '@tagforge/ingestion';
+import { actorOf } from '../auth/actor';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { RequireScope } from '../auth/require-scope.decorator';
 import { ERROR_RESPONSES } from '../http/openapi';
@@ -100,8 +101,8 @@ export class ProfilesController {
     schema: { example: { customerId: 'C0000042', removed: { profiles: 1, tags: 7, events: 19 } } },
   })
   @ApiResponse(ERROR_RESPONSES.notFound)
-  erase(@Param('id') id: string) {
-    return this.ingestion.erase(id);
+  erase(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
+    return this.ingestion.erase(id, actorOf(principal));
   }
 
   @Post('profiles\\:batch')

@@ -11,6 +11,7 @@ import {
 import type { Principal } from '@tagforge/auth';
 import { ErrorCode, TagforgeException } from '@tagforge/common';
 import { RunQueryService } from '@tagforge/pipeline';
+import { actorOf } from '../auth/actor';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { RequireScope } from '../auth/require-scope.decorator';
 import { ERROR_RESPONSES } from '../http/openapi';
@@ -52,6 +53,6 @@ export class RunsController {
     if (kind !== 'recompute' || Object.keys(body as object).length !== 1) {
       throw new TagforgeException(ErrorCode.BadRequest, 'the body must be {"kind": "recompute"}');
     }
-    return this.runs.startRecompute(principal.name);
+    return this.runs.startRecompute(actorOf(principal));
   }
 }

@@ -112,6 +112,40 @@ export class TagsController {
     return this.definitions.get(id);
   }
 
+  @Post('tags/:id/versions/:version\\:approve')
+  @HttpCode(200)
+  @RequireScope('definitions:write')
+  @ApiOperation({
+    summary: 'Approve a draft version (maker-checker: a different key from the one that created it)',
+  })
+  @ApiParam({ name: 'id', example: 'low_risk' })
+  @ApiParam({ name: 'version', example: 2 })
+  @ApiResponse({
+    status: 200,
+    schema: { example: { tagId: 'low_risk', version: 2, approvedBy: 'risk-lead' } },
+  })
+  @ApiResponse(ERROR_RESPONSES.selfApproval)
+  @ApiResponse(ERROR_RESPONSES.notFound)
+  approve(
+    @Param('id') id: string,
+    @Param('version', ParseIntPipe) version: number,
+    @CurrentPrincipal() principal: Principal,
+  ) {
+    return this.definitions.approve(id, version, actorOf(principal));
+  }
+
+  @Get('tags/:id/versions/:version/diff')
+  @RequireScope('tags:read')
+  @ApiOperation({
+    summary: 'A version against the active one (rule and metadata, before and after, RFC 6902 patch)',
+  })
+  @ApiParam({ name: 'id', example: 'low_risk' })
+  @ApiParam({ name: 'version', example: 2 })
+  @ApiResponse(ERROR_RESPONSES.notFound)
+  diff(@Param('id') id: string, @Param('version', ParseIntPipe) version: number) {
+    return this.definitions.diff(id, version);
+  }
+
   @Post('tags/:id/versions/:version\\:activate')
   @HttpCode(202)
   @RequireScope('definitions:write')

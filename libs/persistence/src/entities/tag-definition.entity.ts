@@ -47,6 +47,13 @@ export class TagDefinitionEntity {
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
   createdAt!: Date;
 
+  // Maker-checker compares keys, not names.
+  @Column({ name: 'created_by_key', type: 'uuid', nullable: true })
+  createdByKey!: string | null;
+
+  @Column({ name: 'approved_by_key', type: 'uuid', nullable: true })
+  approvedByKey!: string | null;
+
   @Column({ name: 'approved_by', type: 'varchar', length: 128, nullable: true })
   approvedBy!: string | null;
 

@@ -2,6 +2,17 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 
+export interface AuditRow {
+  id: string;
+  actor: { keyId: string | null; name: string };
+  action: string;
+  entity: string;
+  entityId: string;
+  before: unknown;
+  after: unknown;
+  at: Date;
+}
+
 export interface AuditEntry {
   actorKeyId: string | null;
   actorName: string;
@@ -31,5 +42,39 @@ export class AuditLogRepository {
         entry.after === undefined ? null : JSON.stringify(entry.after),
       ],
     );
+  }
+
+  // Newest first, keyset-paged on id.
+  async list(
+    filter: { entity?: string; from?: Date; to?: Date; beforeId?: string },
+    limit: number,
+  ): Promise<AuditRow[]> {
+    const rows: {
+      id: string;
+      actor_key_id: string | null;
+      actor_name: string;
+      action: string;
+      entity: string;
+      entity_id: string;
+      before: unknown;
+      after: unknown;
+      at: Date;
+    }[] = await this.dataSource.query(
+      `SELECT id, actor_key_id, actor_name, action, entity, entity_id, before, after, at FROM audit_log
+        WHERE ($1::varchar IS NULL OR entity = $1) AND ($2::timestamptz IS NULL OR at >= $2)
+          AND ($3::timestamptz IS NULL OR at < $3) AND ($4::bigint IS NULL OR id < $4)
+        ORDER BY id DESC LIMIT $5`,
+      [filter.entity ?? null, filter.from ?? null, filter.to ?? null, filter.beforeId ?? null, limit],
+    );
+    return rows.map((row) => ({
+      id: row.id,
+      actor: { keyId: row.actor_key_id, name: row.actor_name },
+      action: row.action,
+      entity: row.entity,
+      entityId: row.entity_id,
+      before: row.before,
+      after: row.after,
+      at: row.at,
+    }));
   }
 }

@@ -124,13 +124,24 @@ export class ProfileRepository {
     );
   }
 
+  // Erasure: the profile, its current tags and its whole history go. So that audiences consuming a
+  // changes feed also drop the customer, each membership (a tag or segment set to true) leaves one
+  // bare exit row behind (no values, cause 'erasure'); those are the only rows that remain.
   async erase(customerId: string, manager: EntityManager): Promise<ErasureCounts> {
     const count = async (sql: string) => {
       const result: [unknown[], number] = await manager.query(sql, [customerId]);
       return result[1];
     };
+    const events = await count(`DELETE FROM tag_event WHERE customer_id = $1`);
+    await manager.query(
+      `INSERT INTO tag_event (customer_id, tag_id, old_value, new_value, tag_version, profile_version, cause)
+       SELECT t.customer_id, t.tag_id, 'true'::jsonb, NULL, t.tag_version, p.version, 'erasure'
+         FROM customer_tag t JOIN customer_profile p ON p.customer_id = t.customer_id
+        WHERE t.customer_id = $1 AND t.value = 'true'::jsonb`,
+      [customerId],
+    );
     return {
-      events: await count(`DELETE FROM tag_event WHERE customer_id = $1`),
+      events,
       tags: await count(`DELETE FROM customer_tag WHERE customer_id = $1`),
       profiles: await count(`DELETE FROM customer_profile WHERE customer_id = $1 AND version > 0`),
     };

@@ -5,7 +5,14 @@ import { TagDefinitionEntity } from '../entities';
 
 export type NewDefinitionVersion = Omit<
   TagDefinitionEntity,
-  'version' | 'status' | 'createdAt' | 'approvedBy' | 'approvedAt' | 'activatedAt' | 'retiredAt'
+  | 'version'
+  | 'status'
+  | 'createdAt'
+  | 'approvedBy'
+  | 'approvedByKey'
+  | 'approvedAt'
+  | 'activatedAt'
+  | 'retiredAt'
 >;
 
 @Injectable()
@@ -60,8 +67,8 @@ export class TagDefinitionRepository {
     if (status === 'active') await this.supersedeActive(definition.tagId, manager);
     await manager.query(
       `INSERT INTO tag_definition (tag_id, version, status, kind, purpose, rule, meta, depends_on_paths,
-                                   depends_on_tags, time_dependent, checksum, created_by, activated_at)
-       VALUES ($1, $2, $3::varchar, $4, $5, $6, $7, $8, $9, $10, $11, $12,
+                                   depends_on_tags, time_dependent, checksum, created_by, created_by_key, activated_at)
+       VALUES ($1, $2, $3::varchar, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
                CASE WHEN $3::varchar = 'active' THEN now() END)`,
       [
         definition.tagId,
@@ -76,6 +83,7 @@ export class TagDefinitionRepository {
         definition.timeDependent,
         definition.checksum,
         definition.createdBy,
+        definition.createdByKey,
       ],
     );
     return version;
@@ -87,6 +95,19 @@ export class TagDefinitionRepository {
       `UPDATE tag_definition SET status = 'active', activated_at = now(), retired_at = NULL
         WHERE tag_id = $1 AND version = $2`,
       [tagId, version],
+    );
+  }
+
+  async setApproved(
+    tagId: string,
+    version: number,
+    approver: { name: string; keyId: string | null },
+    manager: EntityManager,
+  ): Promise<void> {
+    await manager.query(
+      `UPDATE tag_definition SET approved_by = $3, approved_by_key = $4, approved_at = now()
+        WHERE tag_id = $1 AND version = $2`,
+      [tagId, version, approver.name, approver.keyId],
     );
   }
 
