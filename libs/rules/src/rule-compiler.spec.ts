@@ -75,9 +75,14 @@ describe('compile()', () => {
     for (let i = 0; i < 40; i += 1) shared = { or: [shared, shared] };
     for (const rule of [deep, shared, { in: ['a', new Array(100_000).fill('a')] }]) {
       for (const unrestricted of [false, true]) {
-        const start = process.hrtime.bigint();
-        expect(() => compile(rule, { unrestricted })).toThrow(RuleValidationError);
-        expect(Number(process.hrtime.bigint() - start) / 1e6).toBeLessThan(100);
+        // CPU time, best of three: the bound is on the work, not on JIT warm-up or machine load.
+        const times = [0, 1, 2].map(() => {
+          const start = process.cpuUsage();
+          expect(() => compile(rule, { unrestricted })).toThrow(RuleValidationError);
+          const used = process.cpuUsage(start);
+          return (used.user + used.system) / 1000;
+        });
+        expect(Math.min(...times)).toBeLessThan(100);
       }
     }
   });

@@ -551,18 +551,20 @@ class CodeGenerator {
   // json-logic-js `var` for a literal, non-empty path and a simple not-found expression.
   private walk(path: string, notFound: string): string {
     const segments = path.split('.');
+    const last = segments.length - 1;
     const t = this.temp();
+    // Below an intermediate segment both undefined and null end the walk; only the last value
+    // is returned as it is when null.
+    const missing = (i: number): string => `${i === last ? '=== void 0' : '== null'} ? ${notFound} : `;
     let js = `data == null ? ${notFound} : `;
     let first = 0;
     if (this.scope.reducer) {
       // data would be { current: $cur, accumulator: $acc }: start one step down.
-      js = `(${t} = ${segments[0] === 'current' ? '$cur' : '$acc'}) === void 0 ? ${notFound} : `;
+      js = `(${t} = ${segments[0] === 'current' ? '$cur' : '$acc'}) ${missing(0)}`;
       first = 1;
     }
     for (let i = first; i < segments.length; i += 1) {
-      const from = i === 0 ? 'data' : t;
-      if (i > 0) js += `${t} === null ? ${notFound} : `;
-      js += `(${t} = ${from}[${JSON.stringify(segments[i])}]) === void 0 ? ${notFound} : `;
+      js += `(${t} = ${i === 0 ? 'data' : t}[${JSON.stringify(segments[i])}]) ${missing(i)}`;
     }
     return `(${js}${t})`;
   }

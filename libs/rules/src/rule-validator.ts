@@ -75,19 +75,37 @@ interface Scope {
   root: boolean;
 }
 
+// A pointer as a parent-linked path, rendered only when a problem is reported: most nodes have none.
+interface Pointer {
+  parent: Pointer | undefined;
+  segment: string | number;
+  text?: string;
+}
+
+function render(pointer: Pointer | undefined): string {
+  if (pointer === undefined) return '';
+  pointer.text ??= `${render(pointer.parent)}/${escapePointerSegment(pointer.segment)}`;
+  return pointer.text;
+}
+
+function below(parent: Pointer | undefined, segment: string | number): Pointer {
+  return { parent, segment };
+}
+
 interface Frame {
   node: unknown;
-  pointer: string;
+  pointer: Pointer | undefined;
   depth: number;
   scope: Scope;
   // The node's value is only tested for truthiness (argument of and/or/!/!!, an if condition).
   tested: boolean;
+  parent: Frame | undefined;
 }
 
 interface Comparison {
   path: string;
   scope: Scope;
-  pointer: string;
+  pointer: Pointer;
 }
 
 // Names and paths quoted in messages, cut short: they may be hostile megabyte strings.
@@ -126,8 +144,8 @@ class Validator {
     this.schema = options.profileSchema === undefined ? undefined : new ProfileSchema(options.profileSchema);
   }
 
-  private error(code: RuleProblemCode, pointer: string, message: string): void {
-    this.errors.push({ code, message, pointer });
+  private error(code: RuleProblemCode, pointer: Pointer | undefined, message: string): void {
+    this.errors.push({ code, message, pointer: render(pointer) });
   }
 
   private newScope(schema: SchemaSet | undefined, root: boolean): Scope {
@@ -138,13 +156,15 @@ class Validator {
     const stack: Frame[] = [
       {
         node: rule,
-        pointer: '',
+        pointer: undefined,
         depth: 1,
         scope: this.newScope(this.schema?.rootSet(), true),
         tested: true,
+        parent: undefined,
       },
     ];
     let nodes = 0;
+    let tooDeep = false;
     while (stack.length > 0) {
       const frame = stack.pop() as Frame;
       nodes += 1;
@@ -153,8 +173,11 @@ class Validator {
         return;
       }
       if (frame.depth > RULE_LIMITS.depth) {
-        // Nothing below is looked at, so hostile nesting costs one frame per level up to here.
-        this.error('depth_limit', frame.pointer, `rule is nested deeper than ${RULE_LIMITS.depth} levels`);
+        // Nothing below is looked at, so hostile nesting costs one frame per level up to here;
+        // the first place is enough to report.
+        if (!tooDeep)
+          this.error('depth_limit', frame.pointer, `rule is nested deeper than ${RULE_LIMITS.depth} levels`);
+        tooDeep = true;
         continue;
       }
       const children = this.visit(frame);
@@ -184,6 +207,11 @@ class Validator {
         return [];
       case 'object':
         if (node === null) return [];
+        if (this.isOwnAncestor(frame)) {
+          // Only built objects can contain themselves; stop here rather than at the depth limit.
+          this.error('invalid_value', pointer, 'the rule contains itself (a cycle is not JSON)');
+          return [];
+        }
         if (Array.isArray(node)) return this.visitArray(frame, node);
         return this.visitObject(frame, node);
       case 'undefined':
@@ -193,6 +221,11 @@ class Validator {
         if (!this.unrestricted) this.error('invalid_value', pointer, `a ${typeof node} is not a JSON value`);
         return [];
     }
+  }
+
+  private isOwnAncestor(frame: Frame): boolean {
+    for (let at = frame.parent; at !== undefined; at = at.parent) if (at.node === frame.node) return true;
+    return false;
   }
 
   private visitArray(frame: Frame, array: unknown[]): Frame[] {
@@ -207,15 +240,16 @@ class Validator {
     const children: Frame[] = [];
     for (let i = 0; i < array.length; i += 1) {
       if (!(i in array)) {
-        this.error('invalid_value', `${frame.pointer}/${i}`, 'sparse arrays are not JSON');
+        this.error('invalid_value', below(frame.pointer, i), 'sparse arrays are not JSON');
         return [];
       }
       children.push({
-        ...frame,
         node: array[i],
-        pointer: `${frame.pointer}/${i}`,
+        pointer: below(frame.pointer, i),
         depth: frame.depth + 1,
+        scope: frame.scope,
         tested: false,
+        parent: frame,
       });
     }
     return children;
@@ -236,19 +270,20 @@ class Validator {
       return [];
     }
     const raw = (node as Record<string, unknown>)[op];
-    const base = `${frame.pointer}/${escapePointerSegment(op)}`;
+    const base = below(frame.pointer, op);
     const args: unknown[] = Array.isArray(raw) ? raw : [raw];
     if (Array.isArray(raw) && raw.length > RULE_LIMITS.arrayItems) {
       this.error('array_limit', base, `${raw.length} arguments, more than ${RULE_LIMITS.arrayItems}`);
       return [];
     }
-    const at = (i: number): string => (Array.isArray(raw) ? `${base}/${i}` : base);
+    const at = (i: number): Pointer => (Array.isArray(raw) ? below(base, i) : base);
     const child = (i: number, scope: Scope, tested = false): Frame => ({
       node: args[i],
       pointer: at(i),
       depth: frame.depth + 1,
       scope,
       tested,
+      parent: frame,
     });
     if (Array.isArray(raw)) {
       for (let i = 0; i < raw.length; i += 1) {
@@ -287,8 +322,8 @@ class Validator {
     op: string,
     args: unknown[],
     frame: Frame,
-    base: string,
-    at: (i: number) => string,
+    base: Pointer,
+    at: (i: number) => Pointer,
   ): boolean {
     if (!ALLOWED_OPERATORS.has(op)) {
       const name = `"${describe(op)}"`;
@@ -323,7 +358,7 @@ class Validator {
         ) {
           this.error('invalid_missing_keys', at(1), 'missing_some needs a literal array of paths');
         } else {
-          options.forEach((key, i) => this.checkPath(String(key), frame.scope, `${at(1)}/${i}`, true));
+          options.forEach((key, i) => this.checkPath(String(key), frame.scope, below(at(1), i), true));
         }
         break;
       }
@@ -334,7 +369,7 @@ class Validator {
     return true;
   }
 
-  private checkVar(args: unknown[], frame: Frame, at: (i: number) => string): void {
+  private checkVar(args: unknown[], frame: Frame, at: (i: number) => Pointer): void {
     const [path, fallback] = args;
     if (path !== undefined && path !== null && typeof path !== 'string' && typeof path !== 'number') {
       this.error('dynamic_var_path', at(0), 'var path must be a literal string or number');
@@ -352,7 +387,7 @@ class Validator {
     }
   }
 
-  private checkMissing(args: unknown[], frame: Frame, at: (i: number) => string): void {
+  private checkMissing(args: unknown[], frame: Frame, at: (i: number) => Pointer): void {
     const first = args[0];
     const isKey = (key: unknown): boolean => typeof key === 'string' || typeof key === 'number';
     if (Array.isArray(first)) {
@@ -363,7 +398,7 @@ class Validator {
       if (args.length > 1) {
         this.error('arity', at(1), 'missing ignores every argument after a list of keys');
       }
-      first.forEach((key, i) => this.checkPath(String(key), frame.scope, `${at(0)}/${i}`, true));
+      first.forEach((key, i) => this.checkPath(String(key), frame.scope, below(at(0), i), true));
       return;
     }
     if (!args.every(isKey)) {
@@ -377,7 +412,7 @@ class Validator {
     args.forEach((key, i) => this.checkPath(String(key), frame.scope, at(i), true));
   }
 
-  private checkPath(path: string, scope: Scope, pointer: string, inMissing: boolean): void {
+  private checkPath(path: string, scope: Scope, pointer: Pointer, inMissing: boolean): void {
     if (path.length > RULE_LIMITS.stringLength) return;
     const segments = path === '' ? [] : path.split('.');
     const forbidden = segments.find((segment) => FORBIDDEN_PATH_SEGMENTS.has(segment));
@@ -404,8 +439,8 @@ class Validator {
     if (scope.root && this.options.purpose === 'marketing' && segments[0] === 'bureau') {
       this.warnings.push({
         code: 'marketing_reads_bureau',
-        message: `a marketing rule reads bureau data ("${path}"); read a risk tag such as tags.low_risk instead`,
-        pointer,
+        message: `a marketing rule reads bureau data ("${describe(path)}"); read a risk tag such as tags.low_risk instead`,
+        pointer: render(pointer),
       });
     }
     if (
@@ -491,9 +526,8 @@ class Validator {
         return;
       if (scope.root && variable.path.split('.')[0] === 'tags') return;
       const raw = (frame.node as Record<string, unknown>)[op];
-      const pointer = Array.isArray(raw)
-        ? `${frame.pointer}/${escapePointerSegment(op)}/${i}`
-        : `${frame.pointer}/${escapePointerSegment(op)}`;
+      const base = below(frame.pointer, op);
+      const pointer = Array.isArray(raw) ? below(base, i) : base;
       this.comparisons.push({ path: variable.path, scope, pointer });
     });
   }
@@ -508,7 +542,7 @@ class Validator {
         message:
           `"${describe(path)}" may be missing, and a missing value is null, which compares as 0; ` +
           `guard it, e.g. {"!!": {"var": "${describe(path)}"}} in an "and"`,
-        pointer,
+        pointer: render(pointer),
       });
     }
   }
