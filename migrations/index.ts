@@ -2,6 +2,7 @@ import { InitialSchema1764331200000 } from './1764331200000-initial-schema';
 import { EvaluationBookkeeping1764338400000 } from './1764338400000-evaluation-bookkeeping';
 import { AudienceFeeds1764345600000 } from './1764345600000-audience-feeds';
 import { Governance1764352800000 } from './1764352800000-governance';
+import { Sandbox1764360000000 } from './1764360000000-sandbox';
 
 // Listed explicitly (not globbed) so the built app and the tests load exactly these, in order.
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   EvaluationBookkeeping1764338400000,
   AudienceFeeds1764345600000,
   Governance1764352800000,
+  Sandbox1764360000000,
 ];

@@ -20,6 +20,7 @@ describe('migrations', () => {
       'EvaluationBookkeeping1764338400000',
       'AudienceFeeds1764345600000',
       'Governance1764352800000',
+      'Sandbox1764360000000',
     ]);
     expect(reports.filter((report) => report.createdDatabase)).toHaveLength(1);
   });

@@ -20,6 +20,7 @@ import { MetricsController } from './metrics/metrics.controller';
 import { ProfilesController } from './profiles/profiles.controller';
 import { CustomerTagsController } from './customers/customer-tags.controller';
 import { RunsController } from './runs/runs.controller';
+import { SandboxController } from './sandbox/sandbox.controller';
 import { AuditController } from './audit/audit.controller';
 import { SegmentsController, TagAudiencesController } from './audiences/segments.controller';
 import { TagsController } from './tags/tags.controller';
@@ -52,6 +53,7 @@ import { TagsController } from './tags/tags.controller';
     TagAudiencesController,
     SegmentsController,
     RunsController,
+    SandboxController,
     AuditController,
   ],
   providers: [

@@ -10,6 +10,7 @@ import {
   EvaluationRunRepository,
   HistoryPartitionRepository,
   ProfileRepository,
+  SandboxRepository,
   TagDefinitionRepository,
 } from './repositories';
 
@@ -21,6 +22,7 @@ const REPOSITORIES = [
   EvaluationRunRepository,
   HistoryPartitionRepository,
   ProfileRepository,
+  SandboxRepository,
   TagDefinitionRepository,
 ];
 

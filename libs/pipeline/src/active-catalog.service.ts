@@ -1,19 +1,30 @@
 import { Injectable } from '@nestjs/common';
-import { CatalogEvaluator, type TagKind } from '@tagforge/evaluation';
+import { CatalogEvaluator, type EvaluableDefinition, type TagKind } from '@tagforge/evaluation';
 import { TagDefinitionRepository } from '@tagforge/persistence';
 
 export interface ActiveCatalog {
   fingerprint: string;
   evaluator: CatalogEvaluator;
   versions: ReadonlyMap<string, number>;
+  definitions: readonly EvaluableDefinition[];
 }
 
+export interface DraftCatalog {
+  evaluator: CatalogEvaluator;
+  // the drafts' ids and every active tag that reads them, directly or not
+  affected: ReadonlySet<string>;
+  kinds: ReadonlyMap<string, TagKind>;
+}
+
+const DRAFT_CACHE_SIZE = 8;
+
 // The compiled active catalog of this process, rebuilt only when the set of active versions
-// changes (checked at most once per second).
+// changes (checked at most once per second); and sandbox catalogs: the active one with drafts.
 @Injectable()
 export class ActiveCatalogService {
   private cached?: ActiveCatalog;
   private checkedAt = 0;
+  private readonly drafts = new Map<string, DraftCatalog>();
 
   constructor(private readonly definitions: TagDefinitionRepository) {}
 
@@ -24,14 +35,34 @@ export class ActiveCatalogService {
     this.checkedAt = now;
     if (this.cached?.fingerprint === fingerprint) return this.cached;
     const rows = await this.definitions.findActive();
+    const definitions = rows.map((row) => ({ id: row.tagId, kind: row.kind as TagKind, rule: row.rule }));
     this.cached = {
       fingerprint,
-      evaluator: new CatalogEvaluator(
-        rows.map((row) => ({ id: row.tagId, kind: row.kind as TagKind, rule: row.rule })),
-      ),
+      evaluator: new CatalogEvaluator(definitions),
       versions: new Map(rows.map((row) => [row.tagId, row.version])),
+      definitions,
     };
     return this.cached;
+  }
+
+  // The active catalog with drafts replacing or joining its definitions, compiled once per key
+  // (a sandbox run's chunks share it).
+  async withDrafts(key: string, drafts: readonly EvaluableDefinition[]): Promise<DraftCatalog> {
+    const active = await this.current();
+    const cacheKey = `${key}:${active.fingerprint}`;
+    const hit = this.drafts.get(cacheKey);
+    if (hit) return hit;
+    const replaced = new Set(drafts.map((draft) => draft.id));
+    const merged = [...active.definitions.filter((definition) => !replaced.has(definition.id)), ...drafts];
+    const evaluator = new CatalogEvaluator(merged);
+    const catalog = {
+      evaluator,
+      affected: evaluator.withDependents(replaced),
+      kinds: new Map(merged.map((definition) => [definition.id, definition.kind])),
+    };
+    if (this.drafts.size >= DRAFT_CACHE_SIZE) this.drafts.delete(this.drafts.keys().next().value!);
+    this.drafts.set(cacheKey, catalog);
+    return catalog;
   }
 
   invalidate(): void {

@@ -121,32 +121,56 @@ export class DefinitionService implements OnApplicationBootstrap {
     content: unknown,
     actor: Actor,
   ): Promise<{ tagId: string; version: number; warnings: CatalogProblem[] }> {
-    const report = await this.validateContents([content]);
+    const { drafts, warnings } = await this.createDrafts([content], actor);
+    return { ...drafts[0], warnings };
+  }
+
+  // Several drafts validated together (a tag and the segment that uses it), saved in one transaction.
+  async createDrafts(
+    contents: unknown[],
+    actor: Actor,
+  ): Promise<{ drafts: { tagId: string; version: number }[]; warnings: CatalogProblem[] }> {
+    const { definitions, warnings } = await this.checkDrafts(contents);
+    const drafts = await this.definitions.transaction(async (manager) => {
+      await this.definitions.lockDefinitions(manager);
+      const created: { tagId: string; version: number }[] = [];
+      for (const definition of definitions) {
+        const version = await this.definitions.insertVersion(this.row(definition, actor), 'draft', manager);
+        await this.audit.append(
+          {
+            actorKeyId: actor.keyId,
+            actorName: actor.name,
+            action: 'definition.draft',
+            entity: 'tag_definition',
+            entityId: `${definition.id}@${version}`,
+            after: definition,
+          },
+          manager,
+        );
+        created.push({ tagId: definition.id, version });
+      }
+      return created;
+    });
+    return { drafts, warnings };
+  }
+
+  // Definitions in the file format, validated as drafts joining the active catalog (422 otherwise).
+  async checkDrafts(
+    contents: unknown[],
+  ): Promise<{ definitions: TagDefinition[]; warnings: CatalogProblem[] }> {
+    const report = await this.validateContents(contents);
     if (report.errors.length > 0) {
       throw new TagforgeException(
         ErrorCode.ValidationFailed,
-        'the definition does not validate',
+        'the definitions do not validate',
         report.errors,
       );
     }
-    const definition = readDefinitions([{ file: fileNameOf(content, 0), content }]).definitions[0].definition;
-    const version = await this.definitions.transaction(async (manager) => {
-      await this.definitions.lockDefinitions(manager);
-      const created = await this.definitions.insertVersion(this.row(definition, actor), 'draft', manager);
-      await this.audit.append(
-        {
-          actorKeyId: actor.keyId,
-          actorName: actor.name,
-          action: 'definition.draft',
-          entity: 'tag_definition',
-          entityId: `${definition.id}@${created}`,
-          after: definition,
-        },
-        manager,
-      );
-      return created;
-    });
-    return { tagId: definition.id, version, warnings: report.warnings };
+    const files = contents.map((content, index) => ({ file: fileNameOf(content, index), content }));
+    return {
+      definitions: readDefinitions(files).definitions.map((loaded) => loaded.definition),
+      warnings: report.warnings,
+    };
   }
 
   // The checker: a key other than the maker's approves a draft before it may be activated.

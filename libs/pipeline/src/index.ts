@@ -5,4 +5,6 @@ export * from './definition.service';
 export * from './reconciler.service';
 export * from './run-query.service';
 export * from './run.service';
+export * from './sandbox-stats';
+export * from './sandbox.service';
 export * from './pipeline.module';

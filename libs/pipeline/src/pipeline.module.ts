@@ -7,6 +7,7 @@ import { DefinitionService } from './definition.service';
 import { ReconcilerService } from './reconciler.service';
 import { RunQueryService } from './run-query.service';
 import { RunService } from './run.service';
+import { SandboxService } from './sandbox.service';
 
 const SERVICES = [
   ActiveCatalogService,
@@ -22,5 +23,9 @@ const SERVICES = [
 export class PipelineModule {}
 
 // Definition versions. Imported by the API only: its start-up activates the definitions folder.
-@Module({ imports: [PipelineModule], providers: [DefinitionService], exports: [DefinitionService] })
+@Module({
+  imports: [PipelineModule],
+  providers: [DefinitionService, SandboxService],
+  exports: [DefinitionService, SandboxService],
+})
 export class DefinitionsModule {}

@@ -1,19 +1,36 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { diffTags, type TagState, type TagValue } from '@tagforge/evaluation';
+import { diffTags, type EvaluableDefinition, type TagState, type TagValue } from '@tagforge/evaluation';
 import {
   CustomerTagRepository,
   EvaluationRunRepository,
+  SandboxRepository,
   type ChunkRange,
   type CustomerTagChange,
   type EvaluationRunEntity,
   type RunKind,
   type RunScope,
+  type SandboxResultRow,
   type TagEventCause,
 } from '@tagforge/persistence';
 import { JobName, QueueProducer, type JobPayloads } from '@tagforge/queue';
 import { ActiveCatalogService } from './active-catalog.service';
 import { ruleErrorsTotal } from './customer-evaluation.service';
+import { countError, countTag, type SandboxStats } from './sandbox-stats';
+
+// Keyset ranges over a sorted list of customer ids (a sandbox sample or an explicit list).
+function rangesOf(sortedIds: readonly string[], size: number): ChunkRange[] {
+  const ranges: ChunkRange[] = [];
+  for (let start = 0; start < sortedIds.length; start += size) {
+    const last = sortedIds[Math.min(start + size, sortedIds.length) - 1];
+    ranges.push({
+      chunk: ranges.length,
+      afterCustomerId: start === 0 ? null : sortedIds[start - 1],
+      lastCustomerId: last,
+    });
+  }
+  return ranges;
+}
 
 // Customers per chunk: large enough for set-based writes to pay off, small enough that a chunk's
 // row locks are held for well under a second.
@@ -39,6 +56,7 @@ export class RunService {
     private readonly tags: CustomerTagRepository,
     private readonly catalog: ActiveCatalogService,
     private readonly producer: QueueProducer,
+    private readonly sandbox: SandboxRepository,
   ) {}
 
   // Creates the run (inside the caller's transaction when given); call `launch` after commit.
@@ -71,7 +89,10 @@ export class RunService {
     const planned = (run.result as { ranges?: ChunkRange[] } | null)?.ranges;
     let ranges = planned;
     if (!ranges) {
-      const computed = await this.runs.chunkRanges(RUN_CHUNK_SIZE);
+      const population = (run.result as { population?: string[] } | null)?.population;
+      const computed = population
+        ? { ranges: rangesOf(population, RUN_CHUNK_SIZE), total: population.length }
+        : await this.runs.chunkRanges(RUN_CHUNK_SIZE);
       ranges = computed.ranges;
       await this.runs.markPlanned(runId, computed.total, ranges);
     }
@@ -90,6 +111,7 @@ export class RunService {
   async runChunk(payload: JobPayloads[JobName.RunChunk]): Promise<{ customers: number; changed: number }> {
     const run = await this.runs.find(payload.runId);
     if (!run) throw new Error(`run ${payload.runId} does not exist`);
+    if (run.kind === 'sandbox') return this.runSandboxChunk(run, payload);
     const scope = run.scope as RunScope & { now: string };
     const { evaluator, versions } = await this.catalog.current();
     const only = evaluator.withDependents(scope.tags.filter((tagId) => versions.has(tagId)));
@@ -130,6 +152,55 @@ export class RunService {
       const counts = { customers: profiles.length, changed: changes.length + removed, ruleErrors };
       await this.runs.recordChunk(payload.runId, payload.chunk, counts, manager);
       return counts;
+    });
+  }
+
+  // Evaluates the drafts (and every tag reading them) against live tags, writing no live state:
+  // only this chunk's counts and the customers whose value would change.
+  private async runSandboxChunk(
+    run: EvaluationRunEntity,
+    payload: JobPayloads[JobName.RunChunk],
+  ): Promise<{ customers: number; changed: number }> {
+    const scope = run.scope as { definitions: EvaluableDefinition[]; now: string };
+    const population = (run.result as { population?: string[] } | null)?.population ?? null;
+    const { evaluator, affected, kinds } = await this.catalog.withDrafts(run.id, scope.definitions);
+    const now = Date.parse(scope.now);
+    const profiles = await this.sandbox.readRange(
+      payload,
+      population &&
+        population.filter(
+          (id) =>
+            (payload.afterCustomerId === null || id > payload.afterCustomerId) &&
+            id <= payload.lastCustomerId,
+        ),
+    );
+    const currentByCustomer = await this.tags.currentInRange(payload, this.tags.reader());
+    const stats: SandboxStats = {};
+    const results: SandboxResultRow[] = [];
+    for (const { customerId, profile } of profiles) {
+      const current = currentByCustomer.get(customerId) ?? new Map();
+      const previous: Record<string, TagValue> = {};
+      for (const [tagId, state] of current) previous[tagId] = state.value as TagValue;
+      const result = evaluator.evaluateCustomer(profile, now, { only: affected, current: previous });
+      const failed = new Set<string>();
+      for (const error of result.errors) {
+        failed.add(error.tagId);
+        countError(stats, error.tagId, `${customerId}: ${error.message}`);
+      }
+      for (const tagId of affected) {
+        if (failed.has(tagId)) continue;
+        const before = current.get(tagId)?.value ?? null;
+        const after = result.values[tagId] ?? null;
+        const change = countTag(stats, tagId, kinds.get(tagId)!, before, after);
+        if (change) results.push({ customerId, tagId, change, before, after });
+      }
+    }
+    return this.sandbox.transaction(async (manager) => {
+      if (!(await this.sandbox.recordChunk(run.id, payload.chunk, profiles.length, stats, manager))) {
+        return { customers: 0, changed: 0 };
+      }
+      await this.sandbox.insertResults(run.id, results, manager);
+      return { customers: profiles.length, changed: results.length };
     });
   }
 

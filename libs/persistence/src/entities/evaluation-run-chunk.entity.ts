@@ -14,6 +14,10 @@ export class EvaluationRunChunkEntity {
   @Column({ type: 'integer' })
   changed!: number;
 
+  // Sandbox runs: per-tag counts of this chunk.
+  @Column({ type: 'jsonb', nullable: true })
+  stats!: Record<string, unknown> | null;
+
   @Column({ name: 'finished_at', type: 'timestamptz', default: () => 'now()' })
   finishedAt!: Date;
 }

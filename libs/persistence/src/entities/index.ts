@@ -4,6 +4,7 @@ import { CustomerProfileEntity } from './customer-profile.entity';
 import { CustomerTagEntity } from './customer-tag.entity';
 import { EvaluationRunChunkEntity } from './evaluation-run-chunk.entity';
 import { EvaluationRunEntity } from './evaluation-run.entity';
+import { SandboxResultEntity } from './sandbox-result.entity';
 import { TagDefinitionEntity } from './tag-definition.entity';
 import { TagEventEntity } from './tag-event.entity';
 
@@ -13,6 +14,7 @@ export * from './customer-profile.entity';
 export * from './customer-tag.entity';
 export * from './evaluation-run-chunk.entity';
 export * from './evaluation-run.entity';
+export * from './sandbox-result.entity';
 export * from './tag-definition.entity';
 export * from './tag-event.entity';
 
@@ -23,6 +25,7 @@ export const ENTITIES = [
   CustomerTagEntity,
   EvaluationRunChunkEntity,
   EvaluationRunEntity,
+  SandboxResultEntity,
   TagDefinitionEntity,
   TagEventEntity,
 ];

@@ -50,6 +50,11 @@ export class CustomerTagRepository {
     return this.dataSource.transaction(work);
   }
 
+  // For reads outside a transaction.
+  reader(): EntityManager {
+    return this.dataSource.manager;
+  }
+
   // Locks the customer's profile row: evaluations of one customer never interleave, and the
   // evaluated_version they write always matches the profile they read.
   async lockProfileForEvaluation(customerId: string, manager: EntityManager): Promise<EvaluationLock | null> {

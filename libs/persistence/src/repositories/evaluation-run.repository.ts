@@ -26,12 +26,12 @@ export class EvaluationRunRepository {
   }
 
   async create(
-    run: { kind: RunKind; scope: RunScope; createdBy: string | null },
+    run: { kind: RunKind; scope: RunScope; createdBy: string | null; result?: Record<string, unknown> },
     manager?: EntityManager,
   ): Promise<EvaluationRunEntity> {
     const rows: { id: string }[] = await (manager ?? this.dataSource.manager).query(
-      `INSERT INTO evaluation_run (kind, scope, created_by) VALUES ($1, $2, $3) RETURNING id`,
-      [run.kind, JSON.stringify(run.scope), run.createdBy],
+      `INSERT INTO evaluation_run (kind, scope, created_by, result) VALUES ($1, $2, $3, $4) RETURNING id`,
+      [run.kind, JSON.stringify(run.scope), run.createdBy, run.result ? JSON.stringify(run.result) : null],
     );
     return this.repo(manager).findOneByOrFail({ id: rows[0].id });
   }
@@ -100,7 +100,7 @@ export class EvaluationRunRepository {
   async stalled(idleSeconds: number): Promise<string[]> {
     const rows: { id: string }[] = await this.dataSource.query(
       `SELECT r.id FROM evaluation_run r
-        WHERE r.status IN ('queued', 'running') AND r.kind <> 'sandbox'
+        WHERE r.status IN ('queued', 'running')
           AND coalesce((SELECT max(c.finished_at) FROM evaluation_run_chunk c WHERE c.run_id = r.id),
                        r.started_at, r.created_at) < now() - make_interval(secs => $1)`,
       [idleSeconds],

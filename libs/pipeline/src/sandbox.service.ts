@@ -1,0 +1,242 @@
+import { Injectable } from '@nestjs/common';
+import { ErrorCode, TagforgeException, isCustomerId } from '@tagforge/common';
+import type { TagValue } from '@tagforge/evaluation';
+import {
+  AuditLogRepository,
+  CustomerTagRepository,
+  EvaluationRunRepository,
+  SandboxRepository,
+  type EvaluationRunEntity,
+  type SandboxChange,
+} from '@tagforge/persistence';
+import { explain, parseNow } from '@tagforge/rules';
+import { ActiveCatalogService } from './active-catalog.service';
+import { DefinitionService, type Actor } from './definition.service';
+import { RunService } from './run.service';
+import { mergeStats, type TagSandboxStats } from './sandbox-stats';
+
+const MAX_SAMPLE = 1_000_000;
+const MAX_LISTED_CUSTOMERS = 100_000;
+const MAX_EXPLAINED_PAGE = 100;
+
+type Population = 'all' | { sample: number; seed: number } | { customerIds: string[] };
+
+// The risk team's sandbox: draft definitions evaluated over the real population through the queue,
+// writing no live state; who would enter or leave, the knock-on effect on segments, and why.
+@Injectable()
+export class SandboxService {
+  constructor(
+    private readonly definitions: DefinitionService,
+    private readonly runs: EvaluationRunRepository,
+    private readonly runService: RunService,
+    private readonly sandbox: SandboxRepository,
+    private readonly tags: CustomerTagRepository,
+    private readonly catalog: ActiveCatalogService,
+    private readonly audit: AuditLogRepository,
+  ) {}
+
+  async start(body: unknown, actor: Actor): Promise<{ runId: string; status: string; customers?: number }> {
+    const request = parseRequest(body);
+    const { definitions } = await this.definitions.checkDrafts(request.definitions);
+    const population = await this.population(request.population);
+    const run = await this.runs.create({
+      kind: 'sandbox',
+      scope: {
+        tags: definitions.map((definition) => definition.id),
+        definitions,
+        population: request.population,
+        now: request.now,
+      },
+      createdBy: actor.name,
+      result: population ? { population } : undefined,
+    });
+    await this.audit.append({
+      actorKeyId: actor.keyId,
+      actorName: actor.name,
+      action: 'run.start',
+      entity: 'evaluation_run',
+      entityId: run.id,
+      after: { kind: 'sandbox', tags: definitions.map((definition) => definition.id) },
+    });
+    await this.runService.launch(run.id);
+    return { runId: run.id, status: run.status, ...(population ? { customers: population.length } : {}) };
+  }
+
+  async get(runId: string) {
+    const run = await this.requireRun(runId);
+    const scope = run.scope as { tags: string[]; population: Population; now: string };
+    const stats = mergeStats((await this.sandbox.chunkStats(runId)) as never[]);
+    const { kinds } = await this.draftCatalog(run);
+    const drafts = new Set(scope.tags);
+    const view = (tagId: string, entry: TagSandboxStats) => ({ tagId, kind: kinds.get(tagId), ...entry });
+    return {
+      id: run.id,
+      status: run.status,
+      progress: {
+        total: run.total,
+        done: run.done,
+        percent:
+          run.total === 0 ? (run.status === 'succeeded' ? 100 : 0) : Math.floor((run.done / run.total) * 100),
+      },
+      population: scope.population,
+      now: scope.now,
+      createdBy: run.createdBy,
+      createdAt: run.createdAt,
+      finishedAt: run.finishedAt,
+      tags: scope.tags.map((tagId) => view(tagId, stats[tagId] ?? emptyStats())),
+      segments: Object.entries(stats)
+        .filter(([tagId]) => !drafts.has(tagId) && kinds.get(tagId) === 'segment')
+        .map(([tagId, entry]) => ({
+          segmentId: tagId,
+          sizeNow: entry.setBefore,
+          sizeWithDraft: entry.set,
+          entered: entry.entered,
+          left: entry.left,
+        })),
+      otherDependents: Object.entries(stats)
+        .filter(([tagId]) => !drafts.has(tagId) && kinds.get(tagId) !== 'segment')
+        .map(([tagId, entry]) => view(tagId, entry)),
+    };
+  }
+
+  async customers(
+    runId: string,
+    query: { change?: string; tagId?: string; limit?: string; cursor?: string },
+  ) {
+    const run = await this.requireRun(runId);
+    const scope = run.scope as { tags: string[]; now: string; definitions: { id: string; rule: unknown }[] };
+    const change = query.change;
+    if (change !== 'entered' && change !== 'left' && change !== 'changed') {
+      throw new TagforgeException(ErrorCode.BadRequest, 'change must be entered, left or changed');
+    }
+    const tagId = query.tagId ?? scope.tags[0];
+    const { evaluator, affected, kinds } = await this.draftCatalog(run);
+    if (!affected.has(tagId))
+      throw new TagforgeException(ErrorCode.BadRequest, `${tagId} is not affected by this run`);
+    const limit = query.limit === undefined ? 20 : Number(query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_EXPLAINED_PAGE) {
+      throw new TagforgeException(
+        ErrorCode.BadRequest,
+        `limit must be an integer from 1 to ${MAX_EXPLAINED_PAGE}`,
+      );
+    }
+    if (query.cursor !== undefined && !isCustomerId(query.cursor)) {
+      throw new TagforgeException(ErrorCode.BadRequest, 'cursor is not one this API returned');
+    }
+    const rows = await this.sandbox.results(
+      runId,
+      { tagId, change: change as SandboxChange, afterCustomerId: query.cursor ?? null },
+      limit,
+    );
+    const now = Date.parse(scope.now);
+    const definition = scope.definitions.find((draft) => draft.id === tagId);
+    const items = [];
+    for (const row of rows) {
+      const profile = (await this.sandbox.profile(row.customerId)) ?? {};
+      const current: Record<string, TagValue> = {};
+      for (const tag of await this.tags.current(row.customerId)) current[tag.tagId] = tag.value as TagValue;
+      // The tags the rule reads, as the sandbox computed them for this customer.
+      const values = evaluator.evaluateCustomer(profile, now, { only: affected, current }).values;
+      const rule = definition?.rule ?? (await this.catalogRule(tagId));
+      const tagsRead: Record<string, unknown> = {};
+      for (const dependency of evaluator.dependencies(tagId).tags) {
+        const kind = kinds.get(dependency);
+        tagsRead[dependency] =
+          values[dependency] ?? (kind === 'boolean' || kind === 'segment' ? false : null);
+      }
+      const explanation = explain(rule, { ...profile, tags: tagsRead }, now);
+      items.push({ ...row, account: explanation.account, reads: explanation.reads });
+    }
+    return {
+      tagId,
+      change,
+      items,
+      nextCursor: rows.length === limit ? rows[rows.length - 1].customerId : null,
+    };
+  }
+
+  async publish(runId: string, actor: Actor) {
+    const run = await this.requireRun(runId);
+    if (run.status !== 'succeeded') {
+      throw new TagforgeException(
+        ErrorCode.Conflict,
+        `sandbox run ${runId} is ${run.status}; publish it once it has succeeded`,
+      );
+    }
+    const scope = run.scope as { definitions: unknown[] };
+    const { drafts } = await this.definitions.createDrafts(scope.definitions, actor);
+    return { runId, drafts };
+  }
+
+  private async population(population: Population): Promise<string[] | null> {
+    if (population === 'all') return null;
+    if ('sample' in population) return this.sandbox.sample(population.sample, population.seed);
+    return this.sandbox.existing(population.customerIds);
+  }
+
+  private async requireRun(runId: string): Promise<EvaluationRunEntity> {
+    const run = /^[0-9a-f-]{36}$/.test(runId) ? await this.runs.find(runId) : null;
+    if (!run || run.kind !== 'sandbox')
+      throw new TagforgeException(ErrorCode.NotFound, `no sandbox run ${runId}`);
+    return run;
+  }
+
+  private draftCatalog(run: EvaluationRunEntity) {
+    const scope = run.scope as { definitions: { id: string; kind: 'boolean'; rule: unknown }[] };
+    return this.catalog.withDrafts(run.id, scope.definitions);
+  }
+
+  private async catalogRule(tagId: string): Promise<unknown> {
+    const { definitions } = await this.catalog.current();
+    return definitions.find((definition) => definition.id === tagId)?.rule ?? null;
+  }
+}
+
+function emptyStats(): TagSandboxStats {
+  return { set: 0, setBefore: 0, entered: 0, left: 0, changed: 0 };
+}
+
+function parseRequest(body: unknown): { definitions: unknown[]; population: Population; now: string } {
+  const { definitions, population = 'all', now, ...rest } = (body ?? {}) as Record<string, unknown>;
+  const fail = (message: string) => new TagforgeException(ErrorCode.BadRequest, message);
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw fail('the body must be a JSON object');
+  if (Object.keys(rest).length > 0) throw fail(`unknown fields: ${Object.keys(rest).join(', ')}`);
+  if (!Array.isArray(definitions) || definitions.length === 0 || definitions.length > 50) {
+    throw fail('definitions must list 1-50 draft definitions in the file format');
+  }
+  let parsedPopulation: Population;
+  if (population === 'all') parsedPopulation = 'all';
+  else if (typeof population === 'object' && population !== null && 'sample' in population) {
+    const { sample, seed = 0 } = population as { sample: unknown; seed?: unknown };
+    if (
+      !Number.isInteger(sample) ||
+      (sample as number) < 1 ||
+      (sample as number) > MAX_SAMPLE ||
+      !Number.isInteger(seed)
+    ) {
+      throw fail(`population.sample must be an integer from 1 to ${MAX_SAMPLE}, with an integer seed`);
+    }
+    parsedPopulation = { sample: sample as number, seed: seed as number };
+  } else if (typeof population === 'object' && population !== null && 'customerIds' in population) {
+    const ids = (population as { customerIds: unknown }).customerIds;
+    if (
+      !Array.isArray(ids) ||
+      ids.length === 0 ||
+      ids.length > MAX_LISTED_CUSTOMERS ||
+      !ids.every(isCustomerId)
+    ) {
+      throw fail(`population.customerIds must list 1-${MAX_LISTED_CUSTOMERS} valid customer ids`);
+    }
+    parsedPopulation = { customerIds: [...new Set(ids as string[])] };
+  } else throw fail('population is "all", {"sample": n, "seed": s} or {"customerIds": [...]}');
+  let instant = new Date().toISOString();
+  if (now !== undefined) {
+    try {
+      instant = new Date(parseNow(String(now))).toISOString();
+    } catch {
+      throw fail('now must be an ISO 8601 instant');
+    }
+  }
+  return { definitions, population: parsedPopulation, now: instant };
+}
