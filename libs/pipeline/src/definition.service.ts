@@ -85,19 +85,7 @@ export class DefinitionService implements OnApplicationBootstrap {
   // Pushed definitions (tagctl sync): validated together with the active catalog, then every new or
   // changed one becomes the active version, with one run that backfills them all.
   async syncPushed(contents: unknown[], actor: Actor): Promise<SyncReport> {
-    const report = await this.validateContents(contents);
-    if (report.errors.length > 0) {
-      throw new TagforgeException(
-        ErrorCode.ValidationFailed,
-        'the definitions do not validate',
-        report.errors,
-      );
-    }
-    const files = contents.map((content, index) => ({ file: fileNameOf(content, index), content }));
-    return this.sync(
-      readDefinitions(files).definitions.map((loaded) => loaded.definition),
-      actor,
-    );
+    return this.sync((await this.checkDrafts(contents)).definitions, actor);
   }
 
   // Same checks as `tagctl validate`, for definitions that would join the active catalog.

@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Param, Query, Req, Res, applyDecorators } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiOperation,
@@ -34,6 +34,37 @@ const CHANGES_EXAMPLE = {
   nextCursor: 'WyI3NzEyIiwiOTEyMzQiXQ',
 };
 
+// The same audience routes serve segments and boolean tags.
+const MembersRoute = (summary: string, example: string) =>
+  applyDecorators(
+    Get(':id/members'),
+    RequireScope('segments:read'),
+    ApiOperation({ summary }),
+    ApiParam({ name: 'id', example }),
+    ApiQuery({ name: 'limit', required: false, example: 1000, description: 'up to 10,000' }),
+    ApiQuery({ name: 'cursor', required: false }),
+    ApiQuery({
+      name: 'asOf',
+      required: false,
+      example: '2026-11-27T08:00:00Z',
+      description: 'membership at that instant',
+    }),
+    ApiProduces('application/json', 'text/csv', 'application/x-ndjson'),
+    ApiResponse({ status: 200, schema: { example: MEMBERS_EXAMPLE } }),
+    ApiResponse(ERROR_RESPONSES.notFound),
+  );
+const ChangesRoute = (summary: string, example: string) =>
+  applyDecorators(
+    Get(':id/changes'),
+    RequireScope('segments:read'),
+    ApiOperation({ summary }),
+    ApiParam({ name: 'id', example }),
+    ApiQuery({ name: 'since', required: false, description: 'the nextCursor of the previous call' }),
+    ApiQuery({ name: 'limit', required: false, example: 1000 }),
+    ApiResponse({ status: 200, schema: { example: CHANGES_EXAMPLE } }),
+    ApiResponse(ERROR_RESPONSES.notFound),
+  );
+
 @ApiTags('segments')
 @ApiBearerAuth()
 @ApiResponse(ERROR_RESPONSES.unauthenticated)
@@ -59,24 +90,10 @@ export class SegmentsController {
     return this.audiences.get(id, 'segment', asOf);
   }
 
-  @Get(':id/members')
-  @RequireScope('segments:read')
-  @ApiOperation({
-    summary:
-      'Members, keyset-paged by customer id; with Accept text/csv or application/x-ndjson the whole list is streamed',
-  })
-  @ApiParam({ name: 'id', example: 'instant_approval_offer' })
-  @ApiQuery({ name: 'limit', required: false, example: 1000, description: 'up to 10,000' })
-  @ApiQuery({ name: 'cursor', required: false })
-  @ApiQuery({
-    name: 'asOf',
-    required: false,
-    example: '2026-11-27T08:00:00Z',
-    description: 'membership at that instant',
-  })
-  @ApiProduces('application/json', 'text/csv', 'application/x-ndjson')
-  @ApiResponse({ status: 200, schema: { example: MEMBERS_EXAMPLE } })
-  @ApiResponse(ERROR_RESPONSES.notFound)
+  @MembersRoute(
+    'Members, keyset-paged by customer id; with Accept text/csv or application/x-ndjson the whole list is streamed',
+    'instant_approval_offer',
+  )
   members(
     @Param('id') id: string,
     @Query() query: { limit?: string; cursor?: string; asOf?: string },
@@ -86,17 +103,10 @@ export class SegmentsController {
     return sendMembers(this.audiences, 'segment', id, query, request, response);
   }
 
-  @Get(':id/changes')
-  @RequireScope('segments:read')
-  @ApiOperation({
-    summary:
-      'Entered/exited feed: store nextCursor and pass it as since; every change comes exactly once, in order',
-  })
-  @ApiParam({ name: 'id', example: 'instant_approval_offer' })
-  @ApiQuery({ name: 'since', required: false })
-  @ApiQuery({ name: 'limit', required: false, example: 1000 })
-  @ApiResponse({ status: 200, schema: { example: CHANGES_EXAMPLE } })
-  @ApiResponse(ERROR_RESPONSES.notFound)
+  @ChangesRoute(
+    'Entered/exited feed: store nextCursor and pass it as since; every change comes exactly once, in order',
+    'instant_approval_offer',
+  )
   changes(@Param('id') id: string, @Query() query: { since?: string; limit?: string }) {
     return this.audiences.changes(id, 'segment', query);
   }
@@ -120,16 +130,7 @@ export class TagAudiencesController {
     return this.audiences.get(id, 'tag', asOf);
   }
 
-  @Get(':id/members')
-  @RequireScope('segments:read')
-  @ApiOperation({ summary: 'Customers carrying a boolean tag: paged, or streamed as CSV / NDJSON' })
-  @ApiParam({ name: 'id', example: 'opted_out' })
-  @ApiQuery({ name: 'limit', required: false })
-  @ApiQuery({ name: 'cursor', required: false })
-  @ApiQuery({ name: 'asOf', required: false })
-  @ApiProduces('application/json', 'text/csv', 'application/x-ndjson')
-  @ApiResponse({ status: 200, schema: { example: MEMBERS_EXAMPLE } })
-  @ApiResponse(ERROR_RESPONSES.notFound)
+  @MembersRoute('Customers carrying a boolean tag: paged, or streamed as CSV / NDJSON', 'opted_out')
   members(
     @Param('id') id: string,
     @Query() query: { limit?: string; cursor?: string; asOf?: string },
@@ -139,14 +140,7 @@ export class TagAudiencesController {
     return sendMembers(this.audiences, 'tag', id, query, request, response);
   }
 
-  @Get(':id/changes')
-  @RequireScope('segments:read')
-  @ApiOperation({ summary: 'Set/unset feed of a boolean tag, resumable by cursor' })
-  @ApiParam({ name: 'id', example: 'opted_out' })
-  @ApiQuery({ name: 'since', required: false })
-  @ApiQuery({ name: 'limit', required: false })
-  @ApiResponse({ status: 200, schema: { example: CHANGES_EXAMPLE } })
-  @ApiResponse(ERROR_RESPONSES.notFound)
+  @ChangesRoute('Set/unset feed of a boolean tag, resumable by cursor', 'opted_out')
   changes(@Param('id') id: string, @Query() query: { since?: string; limit?: string }) {
     return this.audiences.changes(id, 'tag', query);
   }
