@@ -35,6 +35,16 @@ export interface TagAt {
   since: Date;
 }
 
+// The feed horizon: the oldest transaction id still running in this database (a write not yet
+// committed), widened from pg_stat_activity's 32-bit xid to the 64-bit ids tag_event stores; or the
+// snapshot's xmax when none runs. Transactions of other databases in the cluster do not hold it back.
+const FEED_HORIZON = `
+  SELECT least(m.xmax8, coalesce(min(m.xmax8 - ((m.xmax8 - a.backend_xid::text::bigint) % 4294967296 + 4294967296) % 4294967296),
+                                 m.xmax8))
+    FROM (SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS xmax8) m
+    LEFT JOIN pg_stat_activity a ON a.datname = current_database() AND a.backend_xid IS NOT NULL
+   GROUP BY m.xmax8`;
+
 // Reads for campaign tools and CRM: audiences (members, size, point-in-time, changes feed) and one
 // customer's tags over time. Every list is keyset-paged; nothing here uses OFFSET.
 @Injectable()
@@ -97,8 +107,8 @@ export class AudienceRepository {
     return rows[0]?.at ?? null;
   }
 
-  // Entered/exited changes after a cursor, only from transactions older than every running one, so
-  // nothing can later appear behind the cursor (see migration AudienceFeeds).
+  // Entered/exited changes after a cursor, only from transactions older than every one of this
+  // database still running, so nothing can later appear behind the cursor (see migration AudienceFeeds).
   async changesAfter(
     tagId: string,
     after: { txid: string; seq: string } | null,
@@ -114,7 +124,7 @@ export class AudienceRepository {
     }[] = await this.dataSource.query(
       `SELECT txid, seq, customer_id, new_value IS NOT NULL AS entered, at, tag_version FROM tag_event
         WHERE tag_id = $1 AND (txid, seq) > ($2::bigint, $3::bigint)
-          AND txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
+          AND txid < (${FEED_HORIZON})
           AND (old_value IS NULL) <> (new_value IS NULL)
         ORDER BY txid, seq LIMIT $4`,
       [tagId, after?.txid ?? '0', after?.seq ?? '0', limit],
