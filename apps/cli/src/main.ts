@@ -9,6 +9,7 @@ import { register as registerDemo } from './commands/demo.command';
 import { register as registerValidate } from './commands/validate.command';
 import { register as registerTest } from './commands/test.command';
 import { register as registerEvaluate } from './commands/evaluate.command';
+import { register as registerDiff } from './commands/diff.command';
 import { register as registerCatalog } from './commands/catalog.command';
 import { register as registerGenerate } from './commands/generate.command';
 import { register as registerLoadDataset } from './commands/load-dataset.command';
@@ -21,6 +22,7 @@ const program = new Command('tagctl').description('Tagforge command line').showH
 registerValidate(program);
 registerTest(program);
 registerEvaluate(program);
+registerDiff(program);
 registerCatalog(program);
 registerGenerate(program);
 registerLoadDataset(program);

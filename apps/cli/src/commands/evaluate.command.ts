@@ -117,7 +117,8 @@ export async function evaluateCommand(options: EvaluateOptions, io: EvaluateIo):
   return 0;
 }
 
-function parseLine(line: string): { customerId: string | number; profile: object } | string {
+// One input line of `{"customerId", "profile"}`, or why it is skipped (shared with diff).
+export function parseLine(line: string): { customerId: string | number; profile: object } | string {
   let value: unknown;
   try {
     value = JSON.parse(line);
