@@ -58,7 +58,9 @@ describe('profile writes are evaluated by the worker', () => {
   });
 
   it('keeps history in monthly partitions created ahead by the worker', async () => {
-    const partitions = await db.query(`SELECT relname FROM pg_class WHERE relname ~ '^tag_event_y[0-9]{4}m[0-9]{2}$'`);
+    const partitions = await db.query(
+      `SELECT relname FROM pg_class WHERE relname ~ '^tag_event_y[0-9]{4}m[0-9]{2}$'`,
+    );
     expect(partitions.rows.length).toBeGreaterThanOrEqual(3);
     const { rows } = await db.query(`SELECT count(*)::int AS n FROM tag_event_default`);
     expect(rows[0].n).toBe(0);
