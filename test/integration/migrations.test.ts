@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import { ADMIN_URL, databaseUrl } from '../support/test-database';
 
 describe('migrations', () => {
-  const name = `tagforge_test_empty_${process.pid}`;
+  const name = `tagforge_test_${process.env.TAGFORGE_TEST_RUN ?? process.pid}_empty`;
   const url = databaseUrl(name);
   afterAll(async () => {
     const client = new Client({ connectionString: ADMIN_URL });

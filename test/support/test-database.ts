@@ -2,7 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 
 export const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-export const TEMPLATE_DATABASE = 'tagforge_test_template';
+
+// Every jest run has its own template and databases, named after the run's process, so runs that
+// overlap on one machine never drop each other's databases.
+const RUN = process.env.TAGFORGE_TEST_RUN ?? String(process.pid);
+export const TEMPLATE_DATABASE = `tagforge_test_${RUN}_template`;
 
 export function databaseUrl(name: string): string {
   const url = new URL(ADMIN_URL);
@@ -22,7 +26,7 @@ async function admin<T>(work: (client: Client) => Promise<T>): Promise<T> {
 
 // A database per test file, cloned from the migrated template (immich test/medium style).
 export async function createTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `tagforge_test_${randomBytes(6).toString('hex')}`;
+  const name = `tagforge_test_${RUN}_${randomBytes(6).toString('hex')}`;
   await admin((client) => client.query(`CREATE DATABASE "${name}" TEMPLATE "${TEMPLATE_DATABASE}"`));
   return {
     url: databaseUrl(name),
@@ -38,12 +42,29 @@ export async function recreateDatabase(name: string): Promise<void> {
   });
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// Databases left behind by runs whose process has gone (a crash, a killed CI job).
 export async function dropStaleTestDatabases(): Promise<void> {
   await admin(async (client) => {
     const { rows } = await client.query<{ datname: string }>(
-      `SELECT datname FROM pg_database WHERE datname LIKE 'tagforge\\_test\\_%' AND datname <> $1`,
-      [TEMPLATE_DATABASE],
+      `SELECT datname FROM pg_database WHERE datname LIKE 'tagforge\\_test\\_%'`,
     );
-    for (const row of rows) await client.query(`DROP DATABASE IF EXISTS "${row.datname}" WITH (FORCE)`);
+    for (const { datname } of rows) {
+      const pid = Number(/^tagforge_test_(\d+)_/.exec(datname)?.[1]);
+      if (Number.isInteger(pid) && alive(pid)) continue;
+      await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+    }
   });
+}
+
+export async function dropDatabase(name: string): Promise<void> {
+  await admin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
 }
