@@ -29,10 +29,16 @@ export function parseHistogram(exposition: string, name: string): HistogramSnaps
   return { buckets, sum, count };
 }
 
-export function histogramDelta(before: HistogramSnapshot | null, after: HistogramSnapshot): HistogramSnapshot {
+export function histogramDelta(
+  before: HistogramSnapshot | null,
+  after: HistogramSnapshot,
+): HistogramSnapshot {
   const earlier = new Map((before?.buckets ?? []).map((bucket) => [bucket.le, bucket.count]));
   return {
-    buckets: after.buckets.map((bucket) => ({ le: bucket.le, count: bucket.count - (earlier.get(bucket.le) ?? 0) })),
+    buckets: after.buckets.map((bucket) => ({
+      le: bucket.le,
+      count: bucket.count - (earlier.get(bucket.le) ?? 0),
+    })),
     sum: after.sum - (before?.sum ?? 0),
     count: after.count - (before?.count ?? 0),
   };
@@ -40,7 +46,10 @@ export function histogramDelta(before: HistogramSnapshot | null, after: Histogra
 
 // The q-quantile in the histogram's unit; `capped` when it falls in the +Inf bucket, where the
 // answer is only "above the largest finite bound".
-export function histogramQuantile(histogram: HistogramSnapshot, q: number): { value: number; capped: boolean } | null {
+export function histogramQuantile(
+  histogram: HistogramSnapshot,
+  q: number,
+): { value: number; capped: boolean } | null {
   const total = histogram.buckets[histogram.buckets.length - 1].count;
   if (total <= 0) return null;
   const rank = q * total;
@@ -64,4 +73,26 @@ export function percentile(values: readonly number[], q: number): number | null 
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+
+// Sum and count of one labelled series of a histogram, e.g. labels `{name="run-chunk"}`.
+export function histogramSumCount(
+  exposition: string,
+  name: string,
+  labels: string,
+): { sum: number; count: number } {
+  let sum = 0;
+  let count = 0;
+  for (const line of exposition.split('\n')) {
+    if (line.startsWith(`${name}_sum${labels} `)) sum = Number(line.slice(name.length + labels.length + 5));
+    else if (line.startsWith(`${name}_count${labels} `))
+      count = Number(line.slice(name.length + labels.length + 7));
+  }
+  return { sum, count };
+}
+
+// The value of one exact series, e.g. `tagforge_jobs_total{name="run-chunk",outcome="failed"}`; 0 if absent.
+export function seriesValue(exposition: string, series: string): number {
+  const line = exposition.split('\n').find((candidate) => candidate.startsWith(`${series} `));
+  return line === undefined ? 0 : Number(line.slice(series.length + 1));
 }

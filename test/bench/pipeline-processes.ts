@@ -3,6 +3,9 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { getText } from './pipeline-http';
 
+// USER_HZ on Linux, the unit of /proc/<pid>/stat times.
+const CLOCK_TICKS_PER_SECOND = 100;
+
 // The API and the worker run as child processes started from dist, as in production, so that
 // each has its own event loop (and, on a 2-core machine, the OS can give each its own core).
 export class ServiceProcess {
@@ -64,6 +67,11 @@ export class ServiceProcess {
     }
   }
 
+  // CPU time (user + system) the process has used so far; null where /proc is not available.
+  cpuSeconds(): number | null {
+    return this.child.pid === undefined ? null : processCpuSeconds(this.child.pid);
+  }
+
   // SIGTERM (the services drain and close), then SIGKILL if they have not gone within the grace.
   async stop(graceMs = 15_000): Promise<void> {
     if (this.exited) return;
@@ -80,6 +88,18 @@ export class ServiceProcess {
   }
 }
 
+// CPU time (user + system) of any process so far; null where /proc is not available (or it has gone).
+export function processCpuSeconds(pid: number): number | null {
+  try {
+    // Fields after the parenthesised command name: state is the 1st, utime the 12th, stime the 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+
 // A port nothing listens on right now (other engineers' services may hold the defaults).
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -93,7 +113,11 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-export function runToCompletion(entry: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<string> {
+export function runToCompletion(
+  entry: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [entry, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -101,7 +125,9 @@ export function runToCompletion(entry: string, args: readonly string[], env: Nod
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     child.once('error', reject);
     child.once('exit', (code) =>
-      code === 0 ? resolve(output) : reject(new Error(`${entry} ${args.join(' ')} exited ${code}:\n${output}`)),
+      code === 0
+        ? resolve(output)
+        : reject(new Error(`${entry} ${args.join(' ')} exited ${code}:\n${output}`)),
     );
   });
 }
