@@ -1,6 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { Readable, Writable } from 'node:stream';
+import { Queue } from 'bullmq';
 import type { Client } from 'pg';
+import { QueueName } from '@tagforge/queue';
 import { evaluateCommand } from '../../apps/cli/src/commands/evaluate.command';
 import { auth, eventually, type ApiHarness } from './api-harness';
 
@@ -202,4 +204,30 @@ export async function finishedRun(
     return view.status === 'succeeded' ? view : undefined;
   }, 30_000);
   return { id: run.id, changed: run.changed, total: run.progress.total };
+}
+
+// Removes the queues of the harness's private prefix, with whatever jobs are left in them.
+export async function obliterateQueues(api: ApiHarness): Promise<void> {
+  for (const name of Object.values(QueueName)) {
+    const queue = new Queue(name, { connection: { host: '127.0.0.1', port: 6379 }, prefix: api.queuePrefix });
+    try {
+      await queue.obliterate({ force: true });
+    } finally {
+      await queue.close();
+    }
+  }
+}
+
+// Runs every step even when one fails, so a failed test never leaves a connection open that keeps
+// jest from exiting; then rethrows the first failure.
+export async function closeAll(...steps: (() => Promise<unknown> | undefined)[]): Promise<void> {
+  const failures: unknown[] = [];
+  for (const step of steps) {
+    try {
+      await step();
+    } catch (error) {
+      failures.push(error);
+    }
+  }
+  if (failures.length > 0) throw failures[0];
 }

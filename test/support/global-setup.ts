@@ -1,11 +1,10 @@
 import { migrate } from '../../libs/persistence/src/migrator';
+import { TEMPLATE_DATABASE, databaseUrl, dropStaleTestDatabases, recreateDatabase } from './test-database';
 
 // Migrate once into a template; every integration test file clones its own database from it.
 export default async function globalSetup(): Promise<void> {
-  // Set before test-database is loaded, so the workers (which inherit the environment) agree on it.
+  // The test workers inherit this, so they name the same run (test-database defaults to this pid).
   process.env.TAGFORGE_TEST_RUN ??= String(process.pid);
-  const { TEMPLATE_DATABASE, databaseUrl, dropStaleTestDatabases, recreateDatabase } =
-    await import('./test-database');
   await dropStaleTestDatabases();
   await recreateDatabase(TEMPLATE_DATABASE);
   await migrate(databaseUrl(TEMPLATE_DATABASE));

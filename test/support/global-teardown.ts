@@ -1,4 +1,5 @@
+import { TEMPLATE_DATABASE, dropDatabase } from './test-database';
+
 export default async function globalTeardown(): Promise<void> {
-  const { TEMPLATE_DATABASE, dropDatabase } = await import('./test-database');
   await dropDatabase(TEMPLATE_DATABASE);
 }

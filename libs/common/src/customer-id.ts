@@ -1,6 +1,7 @@
 import { ErrorCode, TagforgeException } from './errors';
 
-export const CUSTOMER_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
+// Not only dots: clients and proxies normalise `/customers/..` away, leaving such a customer unreachable.
+export const CUSTOMER_ID_PATTERN = /^(?!\.+$)[A-Za-z0-9_.:-]{1,64}$/;
 
 export function isCustomerId(value: unknown): value is string {
   return typeof value === 'string' && CUSTOMER_ID_PATTERN.test(value);

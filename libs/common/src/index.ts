@@ -3,3 +3,4 @@ export * from './config.module';
 export * from './errors';
 export * from './customer-id';
 export * from './logging';
+export * from './storable-json';

@@ -1,5 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ErrorCode, TagforgeException, assertCustomerId, isCustomerId } from '@tagforge/common';
+import {
+  ErrorCode,
+  MAX_ARRAY_ITEMS,
+  TagforgeException,
+  assertCustomerId,
+  isCustomerId,
+  oversizedArray,
+  storableReviver,
+} from '@tagforge/common';
 import {
   AuditLogRepository,
   ProfileRepository,
@@ -204,7 +212,7 @@ export class ProfileIngestionService {
     });
     let value: unknown;
     try {
-      value = JSON.parse(text);
+      value = JSON.parse(text, storableReviver);
     } catch (error) {
       return fail(ErrorCode.InvalidJson, `line ${line} is not valid JSON: ${(error as Error).message}`);
     }
@@ -236,6 +244,12 @@ export class ProfileIngestionService {
     if (!isPlainObject(body)) {
       throw new TagforgeException(ErrorCode.ValidationFailed, 'the profile must be a JSON object', [
         { pointer: '', message: 'must be an object' },
+      ]);
+    }
+    const oversized = oversizedArray(body);
+    if (oversized !== null) {
+      throw new TagforgeException(ErrorCode.ValidationFailed, 'the profile holds an array that is too long', [
+        { pointer: oversized, message: `arrays hold at most ${MAX_ARRAY_ITEMS} items` },
       ]);
     }
     const forbidden = hasForbiddenKeys(body);

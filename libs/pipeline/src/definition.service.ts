@@ -252,7 +252,13 @@ export class DefinitionService implements OnApplicationBootstrap {
     return { tagId, version, runId: run.id };
   }
 
+  private assertTagId(tagId: string): void {
+    if (!TAG_ID.test(tagId))
+      throw new TagforgeException(ErrorCode.InvalidId, 'a tag id is snake_case, 1-64 characters');
+  }
+
   async retire(tagId: string, actor: Actor): Promise<{ tagId: string; version: number; runId: string }> {
+    this.assertTagId(tagId);
     const run = await this.definitions.transaction(async (manager) => {
       await this.definitions.lockDefinitions(manager);
       const active = await this.definitions.findActiveVersion(tagId, manager);
@@ -335,6 +341,7 @@ export class DefinitionService implements OnApplicationBootstrap {
   }
 
   async get(tagId: string): Promise<Record<string, unknown>> {
+    this.assertTagId(tagId);
     const versions = await this.definitions.findVersions(tagId);
     if (versions.length === 0) throw new TagforgeException(ErrorCode.NotFound, `no tag ${tagId}`);
     const active = versions.find((row) => row.status === 'active') ?? null;

@@ -94,9 +94,18 @@ function encodeCursor(run: EvaluationRunEntity): string {
 
 function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    const date = new Date(createdAt);
-    if (Number.isNaN(date.getTime()) || typeof id !== 'string') throw new Error('bad cursor');
+    const parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (!Array.isArray(parts) || parts.length !== 2) throw new Error('bad cursor');
+    const [createdAt, id] = parts as unknown[];
+    const date = new Date(String(createdAt));
+    const year = date.getUTCFullYear();
+    if (Number.isNaN(date.getTime()) || year < 1970 || year > 9999) throw new Error('bad cursor');
+    if (
+      typeof id !== 'string' ||
+      !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)
+    ) {
+      throw new Error('bad cursor');
+    }
     return { createdAt: date, id };
   } catch {
     throw new TagforgeException(ErrorCode.BadRequest, 'cursor is not one this API returned');

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
-import { ErrorCode, TagforgeException } from '@tagforge/common';
+import { ErrorCode, TagforgeException, isCustomerId } from '@tagforge/common';
 import { AudienceRepository, TagDefinitionRepository, type Member } from '@tagforge/persistence';
 import { decodeCursor, encodeCursor, parseInstant, parseLimit } from './query-params';
 
@@ -50,7 +50,7 @@ export class AudienceService {
     await this.requireAudience(id, kind);
     const limit = parseLimit(query.limit, 1000, MAX_MEMBERS_PAGE);
     const asOf = parseInstant(query.asOf, 'asOf');
-    const after = decodeCursor(query.cursor, 1)?.[0] ?? null;
+    const after = decodeCursor(query.cursor, 1, (parts) => isCustomerId(parts[0]))?.[0] ?? null;
     const items = asOf
       ? await this.audiences.membersAsOfPage(id, asOf, after, limit)
       : await this.audiences.membersPage(id, after, limit);
@@ -109,7 +109,7 @@ export class AudienceService {
   }> {
     await this.requireAudience(id, kind);
     const limit = parseLimit(query.limit, 1000, MAX_CHANGES_PAGE);
-    const cursor = decodeCursor(query.since, 2);
+    const cursor = decodeCursor(query.since, 2, (parts) => parts.every((part) => /^\d{1,18}$/.test(part)));
     const rows = await this.audiences.changesAfter(
       id,
       cursor ? { txid: cursor[0], seq: cursor[1] } : null,

@@ -69,7 +69,14 @@ export class CustomerViewService {
   ) {
     await this.requireCustomer(customerId);
     const limit = parseLimit(query.limit, 100, 1000);
-    const before = decodeCursor(query.cursor, 2);
+    const before = decodeCursor(
+      query.cursor,
+      2,
+      (parts) =>
+        /^\d{4}-\d\d-\d\dT[\d:.]+Z$/.test(parts[0]) &&
+        !Number.isNaN(Date.parse(parts[0])) &&
+        /^\d{1,18}$/.test(parts[1]),
+    );
     if (query.tagId !== undefined && !/^[a-z][a-z0-9_]{0,63}$/.test(query.tagId)) {
       throw new TagforgeException(ErrorCode.InvalidId, 'tagId is snake_case, 1-64 characters');
     }
@@ -195,7 +202,9 @@ function parseLookup(body: unknown): { customerIds: string[]; tagIds: string[] |
     throw new TagforgeException(ErrorCode.InvalidId, `customerIds[${badId}] is not a valid customer id`);
   if (
     tagIds !== undefined &&
-    (!Array.isArray(tagIds) || tagIds.length > 500 || tagIds.some((id) => typeof id !== 'string'))
+    (!Array.isArray(tagIds) ||
+      tagIds.length > 500 ||
+      tagIds.some((id) => typeof id !== 'string' || !/^[a-z][a-z0-9_]{0,63}$/.test(id)))
   ) {
     throw new TagforgeException(ErrorCode.BadRequest, 'tagIds must be a list of up to 500 tag ids');
   }

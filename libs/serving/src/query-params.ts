@@ -27,11 +27,20 @@ export function encodeCursor(parts: readonly (string | number)[]): string {
   return Buffer.from(JSON.stringify(parts)).toString('base64url');
 }
 
-export function decodeCursor(cursor: string | undefined, arity: number): string[] | undefined {
+export function decodeCursor(
+  cursor: string | undefined,
+  arity: number,
+  valid: (parts: string[]) => boolean = () => true,
+): string[] | undefined {
   if (cursor === undefined) return undefined;
   try {
     const parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(parts) && parts.length === arity && parts.every((part) => typeof part === 'string')) {
+    if (
+      Array.isArray(parts) &&
+      parts.length === arity &&
+      parts.every((part) => typeof part === 'string') &&
+      valid(parts as string[])
+    ) {
       return parts as string[];
     }
   } catch {

@@ -1,6 +1,7 @@
 import { Injectable, type NestMiddleware } from '@nestjs/common';
+import { isUtf8 } from 'node:buffer';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { ErrorCode, TagforgeException } from '@tagforge/common';
+import { ErrorCode, TagforgeException, storableReviver } from '@tagforge/common';
 import { mapError } from './error-body';
 
 export const JSON_BODY_LIMIT = '1mb';
@@ -9,8 +10,19 @@ export const BATCH_PATH = '/v1/profiles:batch';
 
 const JSON_TYPES = ['application/json', 'application/merge-patch+json'];
 const BATCH_TYPES = ['application/x-ndjson', 'text/plain'];
-const jsonParser = express.json({ limit: JSON_BODY_LIMIT, type: JSON_TYPES });
-const batchParser = express.text({ limit: BATCH_BODY_LIMIT, type: BATCH_TYPES });
+// Bodies must be valid UTF-8: body-parser would silently store U+FFFD instead.
+const verify = (request: Request, _response: Response, buffer: Buffer) => {
+  (request as Request & { rawLength?: number }).rawLength = buffer.length;
+  if (!isUtf8(buffer))
+    throw Object.assign(new Error('the body is not valid UTF-8'), { type: 'entity.parse.failed' });
+};
+const jsonParser = express.json({
+  limit: JSON_BODY_LIMIT,
+  type: JSON_TYPES,
+  verify,
+  reviver: storableReviver,
+});
+const batchParser = express.text({ limit: BATCH_BODY_LIMIT, type: BATCH_TYPES, verify });
 
 // Body limits per route; run as Nest middleware so parse and size errors reach the exception filter.
 @Injectable()

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '@tagforge/auth';
-import { ErrorCode, TagforgeException } from '@tagforge/common';
+import { ErrorCode, MAX_ARRAY_ITEMS, TagforgeException, oversizedArray } from '@tagforge/common';
 import { DefinitionService } from '@tagforge/pipeline';
 import { actorOf } from '../auth/actor';
 import { CurrentPrincipal } from '../auth/principal.decorator';
@@ -30,6 +30,13 @@ function definitionsOf(body: unknown): unknown[] {
   const list = Array.isArray(many) ? many : [body];
   if (list.length === 0 || list.length > MAX_DEFINITIONS_PER_REQUEST) {
     throw new TagforgeException(ErrorCode.BadRequest, `send 1-${MAX_DEFINITIONS_PER_REQUEST} definitions`);
+  }
+  const oversized = oversizedArray(list);
+  if (oversized !== null) {
+    throw new TagforgeException(
+      ErrorCode.ValidationFailed,
+      `an array at ${oversized} holds more than ${MAX_ARRAY_ITEMS} items`,
+    );
   }
   return list;
 }
