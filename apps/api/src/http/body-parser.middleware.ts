@@ -34,9 +34,15 @@ export class BodyParserMiddleware implements NestMiddleware {
       next(new TagforgeException(ErrorCode.UnsupportedMediaType, `send the body as ${types.join(' or ')}`));
       return;
     }
-    (isBatch ? batchParser : jsonParser)(request, response, (error?: unknown) =>
-      next(error && bodyError(error)),
-    );
+    (isBatch ? batchParser : jsonParser)(request, response, (error?: unknown) => {
+      if (error) return next(bodyError(error));
+      // PUT and PATCH replace or patch a profile: an empty body must not wipe one.
+      const empty = !(request as Request & { rawLength?: number }).rawLength;
+      if ((request.method === 'PUT' || request.method === 'PATCH') && empty) {
+        return next(new TagforgeException(ErrorCode.BadRequest, 'a JSON body is required'));
+      }
+      next();
+    });
   }
 }
 
