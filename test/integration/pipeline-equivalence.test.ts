@@ -1,13 +1,13 @@
 import fc from 'fast-check';
-import { Queue } from 'bullmq';
 import { Client } from 'pg';
-import { QueueName } from '@tagforge/queue';
 import { auth, startApi, startWorker, type ApiHarness } from '../support/api-harness';
 import {
   allTagRows,
+  closeAll,
   drained,
   finishedRun,
   historyBreaks,
+  obliterateQueues,
   readProfiles,
   startRecompute,
   tagDifferences,
@@ -75,20 +75,14 @@ describe('evaluation pipeline equivalence', () => {
     await db.connect();
   }, 6 * 60_000);
 
-  afterAll(async () => {
-    await db?.end();
-    await worker?.close();
-    if (api) {
-      const queues = Object.values(QueueName).map(
-        (name) => new Queue(name, { connection: { host: '127.0.0.1', port: 6379 }, prefix: api.queuePrefix }),
-      );
-      for (const queue of queues) {
-        await queue.obliterate({ force: true });
-        await queue.close();
-      }
-      await api.close();
-    }
-  });
+  afterAll(() =>
+    closeAll(
+      () => db?.end(),
+      () => worker?.close(),
+      () => api && obliterateQueues(api),
+      () => api?.close(),
+    ),
+  );
 
   const send = async (customerId: string, write: SentWrite): Promise<WriteOutcome> => {
     const url = `/v1/customers/${customerId}/profile`;

@@ -1,13 +1,13 @@
-import { Queue } from 'bullmq';
 import { Client } from 'pg';
 import { EvaluationRunRepository } from '@tagforge/persistence';
 import { CustomerEvaluationService, RunService } from '@tagforge/pipeline';
-import { QueueName } from '@tagforge/queue';
 import { auth, startApi, type ApiHarness } from '../support/api-harness';
 import {
   allTagRows,
+  closeAll,
   countEvents,
   historyBreaks,
+  obliterateQueues,
   readProfiles,
   tagDifferences,
   tagEvents,
@@ -36,21 +36,14 @@ describe('duplicate deliveries of evaluations and backfill chunks', () => {
     runs = api.app.get(RunService);
   }, 3 * 60_000);
 
-  afterAll(async () => {
-    await db?.end();
-    if (api) {
-      // The jobs the writes enqueued were never consumed: remove them with their keys.
-      for (const name of Object.values(QueueName)) {
-        const queue = new Queue(name, {
-          connection: { host: '127.0.0.1', port: 6379 },
-          prefix: api.queuePrefix,
-        });
-        await queue.obliterate({ force: true });
-        await queue.close();
-      }
-      await api.close();
-    }
-  });
+  // The jobs the writes enqueued were never consumed: the queues go with the database.
+  afterAll(() =>
+    closeAll(
+      () => db?.end(),
+      () => api && obliterateQueues(api),
+      () => api?.close(),
+    ),
+  );
 
   const put = async (customerId: string, profile: Record<string, unknown>) =>
     (await api.http.put(`/v1/customers/${customerId}/profile`).set(auth()).send(profile).expect(200)).body;
