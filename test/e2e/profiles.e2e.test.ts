@@ -108,6 +108,26 @@ describe('profile ingestion', () => {
     expect(broken.body.error.message).toMatch(/position|column/);
   });
 
+  it('refuses an empty PUT or PATCH body with 400 after authenticating, leaving the profile as it was', async () => {
+    await api.http
+      .put('/v1/customers/C-5/profile')
+      .set(auth())
+      .send({ deposits: { balance: 5 } })
+      .expect(200);
+    for (const method of ['put', 'patch'] as const) {
+      const empty = await api.http[method]('/v1/customers/C-5/profile').set(auth());
+      expect({ method, status: empty.status, code: empty.body.error.code }).toEqual({
+        method,
+        status: 400,
+        code: 'BAD_REQUEST',
+      });
+      const anonymous = await api.http[method]('/v1/customers/C-5/profile');
+      expect({ method, status: anonymous.status }).toEqual({ method, status: 401 });
+    }
+    const stored = await api.http.get('/v1/customers/C-5/profile').set(auth()).expect(200);
+    expect(stored.body.profile.deposits.balance).toBe(5);
+  });
+
   it('loads a batch with mixed good and bad lines, answering each line', async () => {
     const lines = [
       JSON.stringify({ customerId: 'B-1', profile: { deposits: { balance: 10 } } }),

@@ -15,6 +15,7 @@ import { BootstrapKeyService } from './auth/bootstrap-key.service';
 import { HealthController } from './health/health.controller';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
 import { BodyParserMiddleware } from './http/body-parser.middleware';
+import { RequireBodyGuard } from './http/require-body.guard';
 import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware';
 import { MetricsController } from './metrics/metrics.controller';
 import { ProfilesController } from './profiles/profiles.controller';
@@ -58,9 +59,10 @@ import { TagsController } from './tags/tags.controller';
   ],
   providers: [
     BootstrapKeyService,
-    // In this order: identify the key, then count its requests.
+    // In this order: identify the key, count its requests, then check the body is there.
     { provide: APP_GUARD, useClass: ApiKeyGuard },
     { provide: APP_GUARD, useClass: KeyThrottlerGuard },
+    { provide: APP_GUARD, useClass: RequireBodyGuard },
     { provide: APP_FILTER, useClass: AllExceptionsFilter },
   ],
 })

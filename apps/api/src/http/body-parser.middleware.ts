@@ -35,15 +35,14 @@ export class BodyParserMiddleware implements NestMiddleware {
       return;
     }
     (isBatch ? batchParser : jsonParser)(request, response, (error?: unknown) => {
-      if (error) return next(bodyError(error));
-      // PUT and PATCH replace or patch a profile: an empty body must not wipe one.
-      const empty = !(request as Request & { rawLength?: number }).rawLength;
-      if ((request.method === 'PUT' || request.method === 'PATCH') && empty) {
-        return next(new TagforgeException(ErrorCode.BadRequest, 'a JSON body is required'));
-      }
-      next();
+      next(error ? bodyError(error) : undefined);
     });
   }
+}
+
+/** Bytes of body the parser read; 0 when the request carried none. */
+export function parsedBodyLength(request: Request): number {
+  return (request as Request & { rawLength?: number }).rawLength ?? 0;
 }
 
 function hasBody(request: Request): boolean {
