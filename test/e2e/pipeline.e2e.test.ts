@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { ReconcilerService, RunService } from '@tagforge/pipeline';
 import { QueueName } from '@tagforge/queue';
 import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { auth, eventually, startApi, startWorker, type ApiHarness } from '../support/api-harness';
 
 const highSpender = JSON.parse(readFileSync('tag-definitions/tags/high_spender.json', 'utf8')) as {
@@ -182,5 +183,36 @@ describe('definitions, runs and the reconciler', () => {
     const report = await api.app.get(ReconcilerService).reconcile(0);
     expect(report.customers).toBe(1);
     await eventually(async () => ((await carriers('high_spender')).includes('S-0') ? true : undefined));
+  });
+
+  it('after Redis loses every key of the queue, the worker re-creates its schedules and the reconciler catches up', async () => {
+    await worker.close();
+    worker = await startWorker(api, { RECONCILE_INTERVAL_SECONDS: '1', RECONCILE_GRACE_SECONDS: '1' });
+    const redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
+    try {
+      // What FLUSHALL does to this deployment, without touching anyone else's keys on the shared Redis.
+      const keys = await redis.keys(`${api.queuePrefix}:*`);
+      expect(keys.length).toBeGreaterThan(0);
+      await redis.del(...keys);
+      // A write whose evaluation job was lost with the flush.
+      await db.query(
+        `UPDATE customer_profile
+            SET profile = jsonb_set(profile, '{transactions,spend30d}', '30000'), version = version + 1,
+                updated_at = now() - interval '1 minute'
+          WHERE customer_id = 'S-1'`,
+      );
+      const reconcile = new Queue(QueueName.Maintenance, { connection: redis, prefix: api.queuePrefix });
+      await eventually(
+        async () => ((await reconcile.getJobScheduler('reconcile')) ? true : undefined),
+        20_000,
+      );
+      await reconcile.close();
+      await eventually(
+        async () => ((await carriers('high_spender')).includes('S-1') ? true : undefined),
+        20_000,
+      );
+    } finally {
+      redis.disconnect();
+    }
   });
 });

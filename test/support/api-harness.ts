@@ -56,13 +56,17 @@ export async function startApi(env: Record<string, string> = {}): Promise<ApiHar
 export const auth = (key: string = BOOTSTRAP_KEY) => ({ Authorization: `Bearer ${key}` });
 
 // A worker process's module, in this process, against the API's database and queue prefix.
-export async function startWorker(api: ApiHarness): Promise<{ close: () => Promise<void> }> {
+export async function startWorker(
+  api: ApiHarness,
+  env: Record<string, string> = {},
+): Promise<{ close: () => Promise<void> }> {
   const settings: Record<string, string> = {
     DATABASE_URL: api.databaseUrl,
     QUEUE_PREFIX: api.queuePrefix,
     LOG_LEVEL: 'silent',
     WORKER_CONCURRENCY: '4',
     WORKER_METRICS_PORT: '0',
+    ...env,
   };
   const previous = Object.fromEntries(Object.keys(settings).map((key) => [key, process.env[key]]));
   Object.assign(process.env, settings);

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { AUDITED_ENTITIES } from '@tagforge/persistence';
 
 // What the API documents as valid, used only to make sure a generated value is really invalid.
 const CUSTOMER_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
@@ -246,6 +247,12 @@ export function badQueryValue(name: string): fc.Arbitrary<string> {
     case 'cursor':
     case 'since':
       return garbageCursor;
+    case 'entity':
+      return fc
+        .string({ maxLength: 30 })
+        .filter((value) => !(AUDITED_ENTITIES as readonly string[]).includes(value));
+    case 'change':
+      return fc.string({ maxLength: 30 }).filter((value) => !['entered', 'left', 'changed'].includes(value));
     default:
       return fc.string({ maxLength: 30 });
   }

@@ -19,20 +19,17 @@ export interface DraftCatalog {
 const DRAFT_CACHE_SIZE = 8;
 
 // The compiled active catalog of this process, rebuilt only when the set of active versions
-// changes (checked at most once per second); and sandbox catalogs: the active one with drafts.
+// changes; and sandbox catalogs: the active one with drafts. The set is read on every call (one
+// small query): a run planned right after an activation must evaluate the version it activates.
 @Injectable()
 export class ActiveCatalogService {
   private cached?: ActiveCatalog;
-  private checkedAt = 0;
   private readonly drafts = new Map<string, DraftCatalog>();
 
   constructor(private readonly definitions: TagDefinitionRepository) {}
 
   async current(): Promise<ActiveCatalog> {
-    const now = Date.now();
-    if (this.cached && now - this.checkedAt < 1000) return this.cached;
     const fingerprint = await this.definitions.activeFingerprint();
-    this.checkedAt = now;
     if (this.cached?.fingerprint === fingerprint) return this.cached;
     const rows = await this.definitions.findActive();
     const definitions = rows.map((row) => ({ id: row.tagId, kind: row.kind as TagKind, rule: row.rule }));

@@ -81,6 +81,12 @@ export class QueueProducer implements OnModuleInit, OnApplicationShutdown {
     });
   }
 
+  // False once Redis has lost the scheduler (a flush, or a restart without persistence).
+  async hasSchedule(id: string, name: JobItem['name']): Promise<boolean> {
+    await this.ensureConnected();
+    return (await this.queue(QUEUE_OF_JOB[name]).getJobScheduler(id)) !== undefined;
+  }
+
   async ping(): Promise<void> {
     await this.ensureConnected();
     await this.connection.ping();

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ErrorCode, TagforgeException } from '@tagforge/common';
-import { AuditLogRepository, type AuditRow } from '@tagforge/persistence';
+import { AUDITED_ENTITIES, AuditLogRepository, type AuditRow } from '@tagforge/persistence';
 import { decodeCursor, encodeCursor, parseInstant, parseLimit } from './query-params';
 
 @Injectable()
@@ -14,11 +14,8 @@ export class AuditViewService {
     limit?: string;
     cursor?: string;
   }): Promise<{ items: AuditRow[]; nextCursor: string | null }> {
-    if (query.entity !== undefined && !/^[a-z_]{1,64}$/.test(query.entity)) {
-      throw new TagforgeException(
-        ErrorCode.BadRequest,
-        'entity is a table-like name such as tag_definition or api_key',
-      );
+    if (query.entity !== undefined && !(AUDITED_ENTITIES as readonly string[]).includes(query.entity)) {
+      throw new TagforgeException(ErrorCode.BadRequest, `entity is one of ${AUDITED_ENTITIES.join(', ')}`);
     }
     const limit = parseLimit(query.limit, 100, 1000);
     const cursor = decodeCursor(query.cursor, 1);

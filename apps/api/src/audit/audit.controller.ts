@@ -1,5 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { AUDITED_ENTITIES } from '@tagforge/persistence';
 import { AuditViewService } from '@tagforge/serving';
 import { RequireScope } from '../auth/require-scope.decorator';
 import { ERROR_RESPONSES } from '../http/openapi';
@@ -17,7 +18,7 @@ export class AuditController {
   @ApiOperation({
     summary: 'Who changed what and when: definitions, approvals, activations, keys, erasures, runs',
   })
-  @ApiQuery({ name: 'entity', required: false, example: 'tag_definition' })
+  @ApiQuery({ name: 'entity', required: false, enum: AUDITED_ENTITIES })
   @ApiQuery({ name: 'from', required: false })
   @ApiQuery({ name: 'to', required: false })
   @ApiQuery({ name: 'limit', required: false, example: 100 })

@@ -1,14 +1,21 @@
-import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '@tagforge/common';
 import { HistoryPartitionRepository } from '@tagforge/persistence';
 import { ReconcilerService } from '@tagforge/pipeline';
-import { JobHandler, JobName, QueueProducer } from '@tagforge/queue';
+import { JobHandler, JobName, QueueProducer, type JobItem } from '@tagforge/queue';
 
 const HISTORY_MONTHS_AHEAD = 2;
 
+interface Schedule {
+  id: string;
+  repeat: { pattern?: string; every?: number };
+  item: JobItem;
+}
+
 @Injectable()
-export class MaintenanceProcessor implements OnApplicationBootstrap {
+export class MaintenanceProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(MaintenanceProcessor.name);
+  private watchdog?: NodeJS.Timeout;
 
   constructor(
     private readonly config: AppConfig,
@@ -17,28 +24,43 @@ export class MaintenanceProcessor implements OnApplicationBootstrap {
     private readonly partitions: HistoryPartitionRepository,
   ) {}
 
-  // Job schedulers live in Redis; upserting them at every worker start is idempotent.
   async onApplicationBootstrap(): Promise<void> {
     // Before the first history row of a new month can arrive.
     await this.maintainHistoryPartitions();
-    await this.producer.upsertSchedule(
-      'history-partitions',
-      { pattern: '0 1 * * *' },
-      { name: JobName.MaintainHistoryPartitions, data: {} },
-    );
-    await this.producer.upsertSchedule(
-      'reconcile',
-      { every: this.config.RECONCILE_INTERVAL_SECONDS * 1000 },
-      { name: JobName.Reconcile, data: {} },
-    );
-    await this.producer.upsertSchedule(
-      'time-dependent-tags',
-      { pattern: this.config.TIME_DEPENDENT_CRON },
-      { name: JobName.ScheduleTimeDependent, data: {} },
-    );
+    for (const schedule of this.schedules()) {
+      await this.producer.upsertSchedule(schedule.id, schedule.repeat, schedule.item);
+    }
+    // Job schedulers live only in Redis: a flush or a restart without persistence deletes them, and
+    // with them the reconciler that recovers the jobs Redis lost. Every worker re-creates them.
+    this.watchdog = setInterval(() => void this.restoreLostSchedules(), this.watchdogIntervalMs());
+    this.watchdog.unref();
     this.logger.log(
       `reconciler every ${this.config.RECONCILE_INTERVAL_SECONDS}s; time-dependent tags at "${this.config.TIME_DEPENDENT_CRON}"`,
     );
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.watchdog);
+  }
+
+  async restoreLostSchedules(): Promise<string[]> {
+    const restored: string[] = [];
+    try {
+      for (const schedule of this.schedules()) {
+        if (await this.producer.hasSchedule(schedule.id, schedule.item.name)) continue;
+        await this.producer.upsertSchedule(schedule.id, schedule.repeat, schedule.item);
+        restored.push(schedule.id);
+      }
+    } catch (error) {
+      // Redis is down: the next tick tries again.
+      this.logger.warn(
+        `cannot check job schedulers: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+    if (restored.length > 0) {
+      this.logger.warn(`re-created job schedulers Redis had lost: ${restored.join(', ')}`);
+    }
+    return restored;
   }
 
   @JobHandler(JobName.Reconcile)
@@ -54,5 +76,30 @@ export class MaintenanceProcessor implements OnApplicationBootstrap {
   @JobHandler(JobName.ScheduleTimeDependent)
   scheduleTimeDependent() {
     return this.reconciler.scheduleTimeDependent();
+  }
+
+  private schedules(): Schedule[] {
+    return [
+      {
+        id: 'history-partitions',
+        repeat: { pattern: '0 1 * * *' },
+        item: { name: JobName.MaintainHistoryPartitions, data: {} },
+      },
+      {
+        id: 'reconcile',
+        repeat: { every: this.config.RECONCILE_INTERVAL_SECONDS * 1000 },
+        item: { name: JobName.Reconcile, data: {} },
+      },
+      {
+        id: 'time-dependent-tags',
+        repeat: { pattern: this.config.TIME_DEPENDENT_CRON },
+        item: { name: JobName.ScheduleTimeDependent, data: {} },
+      },
+    ];
+  }
+
+  // As often as the reconciler runs, and at least every 10 s.
+  private watchdogIntervalMs(): number {
+    return Math.min(this.config.RECONCILE_INTERVAL_SECONDS, 10) * 1000;
   }
 }

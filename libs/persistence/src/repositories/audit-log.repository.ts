@@ -2,6 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 
+// What the audit log records changes to.
+export const AUDITED_ENTITIES = ['api_key', 'customer', 'evaluation_run', 'tag_definition'] as const;
+export type AuditedEntity = (typeof AUDITED_ENTITIES)[number];
+
 export interface AuditRow {
   id: string;
   actor: { keyId: string | null; name: string };
@@ -17,7 +21,7 @@ export interface AuditEntry {
   actorKeyId: string | null;
   actorName: string;
   action: string;
-  entity: string;
+  entity: AuditedEntity;
   entityId: string;
   before?: unknown;
   after?: unknown;
