@@ -10,7 +10,6 @@ export async function createApiApp(): Promise<INestApplication> {
   const app = await NestFactory.create(AppModule, { bodyParser: false, bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.use(helmet());
-  app.enableShutdownHooks();
   const document = () =>
     SwaggerModule.createDocument(
       app,

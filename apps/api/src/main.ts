@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from '@tagforge/common';
+import { Logger } from '@nestjs/common';
+import { ConfigError, closeOnSignals, loadConfig } from '@tagforge/common';
 import { isDatabaseUnavailable } from './http/error-body';
 import { unreachablePostgresMessage } from '@tagforge/persistence';
 import { createApiApp } from './create-api-app';
@@ -7,6 +8,8 @@ import { createApiApp } from './create-api-app';
 async function main(): Promise<void> {
   const config = loadConfig();
   const app = await createApiApp();
+  const logger = new Logger('Shutdown');
+  closeOnSignals(app, (message) => logger.log(message));
   await app.listen(config.PORT);
 }
 

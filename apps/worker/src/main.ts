@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
-import { ConfigError, loadConfig } from '@tagforge/common';
+import { ConfigError, closeOnSignals, loadConfig } from '@tagforge/common';
 import { unreachablePostgresMessage } from '@tagforge/persistence';
 import { WorkerModule } from './worker.module';
 
@@ -10,7 +10,7 @@ async function main(): Promise<void> {
   const app = await NestFactory.createApplicationContext(WorkerModule, { bufferLogs: true });
   app.useLogger(app.get(Logger));
   // SIGTERM/SIGINT run the shutdown hooks: WorkerHost drains in-flight jobs, then connections close.
-  app.enableShutdownHooks();
+  closeOnSignals(app, (message) => app.get(Logger).log(message, 'Shutdown'));
 }
 
 main().catch((error: unknown) => {

@@ -58,11 +58,19 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
       throw new Error(unreachableRedisMessage(this.config.REDIS_URL, error), { cause: error });
     }
     await warnUnlessNoEviction(this.connection, this.logger);
+    const concurrency = this.concurrencyByQueue();
+    const connectionsWanted = Object.values(concurrency).reduce((sum, jobs) => sum + jobs, 0);
+    if (connectionsWanted > this.config.DB_POOL_SIZE) {
+      // Jobs beyond the pool wait for a connection and fail on the connect timeout.
+      this.logger.warn(
+        `DB_POOL_SIZE ${this.config.DB_POOL_SIZE} is below the ${connectionsWanted} jobs this worker runs at once; raise it`,
+      );
+    }
     for (const queueName of Object.values(QueueName)) {
       const worker = new Worker(queueName, (job: Job) => this.process(handlers, job), {
         connection: this.connection,
         prefix: this.config.QUEUE_PREFIX,
-        concurrency: this.config.WORKER_CONCURRENCY,
+        concurrency: concurrency[queueName],
       });
       worker.on('error', (error) => this.logger.warn(`worker ${queueName}: ${error.message}`));
       worker.on('failed', (job, error) =>
@@ -73,8 +81,18 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
       this.workers.push(worker);
     }
     this.logger.log(
-      `consuming ${Object.values(QueueName).join(', ')} with concurrency ${this.config.WORKER_CONCURRENCY}`,
+      `consuming ${Object.entries(concurrency)
+        .map(([queueName, jobs]) => `${queueName} (${jobs} at a time)`)
+        .join(', ')}`,
     );
+  }
+
+  private concurrencyByQueue(): Record<QueueName, number> {
+    return {
+      [QueueName.Evaluation]: this.config.WORKER_CONCURRENCY,
+      [QueueName.Runs]: this.config.RUN_CONCURRENCY,
+      [QueueName.Maintenance]: 1,
+    };
   }
 
   // SIGTERM: stop taking jobs, let the active ones finish, then close the connection.

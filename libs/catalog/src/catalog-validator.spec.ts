@@ -47,6 +47,13 @@ describe('validateCatalog', () => {
     );
   });
 
+  it('refuses a null rule', () => {
+    const { errors } = validateCatalog([tag('x', null)], profileSchema);
+    expect(errors).toEqual([
+      expect.objectContaining({ pointer: '/rule', message: 'must be a JSON Logic rule, not null' }),
+    ]);
+  });
+
   it('checks expected values against the kind', () => {
     const file = tag('x', true, { examples: [{ name: 'wrong type', profile: {}, expect: 'yes' }] });
     const { errors } = validateCatalog([file], profileSchema);

@@ -109,6 +109,9 @@ function messageOf(error: ErrorObject): string {
       return `unknown field "${String(error.params.additionalProperty)}"`;
     case 'required':
       return `missing required field "${String(error.params.missingProperty)}"`;
+    case 'not':
+      // The schema's only `not` keeps a rule from being null.
+      return 'must be a JSON Logic rule, not null';
     case 'enum':
       return `must be one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
     default:

@@ -78,6 +78,7 @@ export const DEFINITION_SCHEMA = {
     rule: {
       description:
         'JSON Logic rule. Guard optional fields before comparing them: a missing var is null and null < 580 is true.',
+      not: { type: 'null' },
     },
     examples: {
       description:

@@ -64,7 +64,14 @@ export class AppConfig {
   @IsInt()
   @Min(1)
   @Max(256)
-  WORKER_CONCURRENCY = 8;
+  WORKER_CONCURRENCY = 6;
+
+  // Run chunks are few and heavy (a connection and up to 1,000 row locks each): fewer at a time.
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  RUN_CONCURRENCY = 2;
 
   // Maker-checker: activating a version needs an approval by a key other than its creator's.
   // Unset means on in production (NODE_ENV=production) and off elsewhere.

@@ -4,3 +4,5 @@ export * from './errors';
 export * from './customer-id';
 export * from './logging';
 export * from './storable-json';
+export * from './query-limit';
+export * from './shutdown';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ErrorCode, TagforgeException } from '@tagforge/common';
+import { ErrorCode, TagforgeException, parseLimit } from '@tagforge/common';
 import { AuditLogRepository, EvaluationRunRepository, type EvaluationRunEntity } from '@tagforge/persistence';
 import { RunService } from './run.service';
 
@@ -60,10 +60,7 @@ export class RunQueryService {
   }
 
   async list(limitText?: string, cursor?: string): Promise<{ items: RunView[]; nextCursor: string | null }> {
-    const limit = limitText === undefined ? DEFAULT_LIMIT : Number(limitText);
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-      throw new TagforgeException(ErrorCode.BadRequest, `limit must be an integer from 1 to ${MAX_LIMIT}`);
-    }
+    const limit = parseLimit(limitText, DEFAULT_LIMIT, MAX_LIMIT);
     const rows = await this.runs.list(limit + 1, cursor === undefined ? undefined : decodeCursor(cursor));
     const items = rows.slice(0, limit).map(view);
     const last = rows.length > limit ? rows[limit - 1] : undefined;

@@ -1,9 +1,9 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
-import { ErrorCode, TagforgeException, isCustomerId } from '@tagforge/common';
+import { ErrorCode, TagforgeException, isCustomerId, parseLimit } from '@tagforge/common';
 import { AudienceRepository, TagDefinitionRepository, type Member } from '@tagforge/persistence';
-import { decodeCursor, encodeCursor, parseInstant, parseLimit } from './query-params';
+import { decodeCursor, encodeCursor, parseInstant } from './query-params';
 
 export type AudienceKind = 'segment' | 'tag';
 export type ExportFormat = 'csv' | 'ndjson';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { ErrorCode, TagforgeException } from '@tagforge/common';
+import { ErrorCode, TagforgeException, parseLimit } from '@tagforge/common';
 import { AUDITED_ENTITIES, AuditLogRepository, type AuditRow } from '@tagforge/persistence';
-import { decodeCursor, encodeCursor, parseInstant, parseLimit } from './query-params';
+import { decodeCursor, encodeCursor, parseInstant } from './query-params';
 
 @Injectable()
 export class AuditViewService {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ErrorCode, TagforgeException, assertCustomerId, isCustomerId } from '@tagforge/common';
+import { ErrorCode, TagforgeException, assertCustomerId, isCustomerId, parseLimit } from '@tagforge/common';
 import { normaliseTagValue, type TagKind } from '@tagforge/evaluation';
 import {
   AudienceRepository,
@@ -9,7 +9,7 @@ import {
   type TagDefinitionEntity,
 } from '@tagforge/persistence';
 import { explain, type TraceNode } from '@tagforge/rules';
-import { decodeCursor, encodeCursor, parseInstant, parseLimit } from './query-params';
+import { decodeCursor, encodeCursor, parseInstant } from './query-params';
 
 export const MAX_LOOKUP_CUSTOMERS = 1000;
 const MAX_EXPLAIN_DEPTH = 4;

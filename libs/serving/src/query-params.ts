@@ -1,15 +1,6 @@
 import { ErrorCode, TagforgeException } from '@tagforge/common';
 import { parseNow } from '@tagforge/rules';
 
-export function parseLimit(text: string | undefined, fallback: number, max: number): number {
-  if (text === undefined) return fallback;
-  const limit = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isInteger(limit) || limit < 1 || limit > max) {
-    throw new TagforgeException(ErrorCode.BadRequest, `limit must be an integer from 1 to ${max}`);
-  }
-  return limit;
-}
-
 export function parseInstant(text: string | undefined, name: string): Date | undefined {
   if (text === undefined) return undefined;
   try {

@@ -1,5 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
+import { QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 import { ErrorCode, HTTP_STATUS_BY_CODE, TagforgeException, type ErrorBody } from '@tagforge/common';
 
 const STATUS_TO_CODE: Record<number, ErrorCode> = {
@@ -79,6 +80,13 @@ export function mapError(error: unknown): MappedError {
 }
 
 export function isDatabaseUnavailable(error: unknown): boolean {
+  // TypeORM releases a transaction's query runner when its connection dies mid-transaction (a
+  // Postgres shutdown terminates the session); the transaction's next statement then throws these.
+  if (
+    error instanceof QueryRunnerAlreadyReleasedError ||
+    error instanceof QueryRunnerProviderAlreadyReleasedError
+  )
+    return true;
   const candidate = error as {
     code?: string;
     message?: string;

@@ -50,6 +50,15 @@ export class CustomerTagRepository {
     return this.dataSource.transaction(work);
   }
 
+  // A run chunk's transaction. Its commit need not wait for the WAL flush: a chunk lost in a crash
+  // loses its evaluation_run_chunk row with it, so the run does the chunk again.
+  bulkTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query(`SET LOCAL synchronous_commit = off`);
+      return work(manager);
+    });
+  }
+
   // For reads outside a transaction.
   reader(): EntityManager {
     return this.dataSource.manager;
