@@ -37,9 +37,9 @@ export class ReconcilerService {
     await this.producer.enqueueMany(
       customerIds.map((customerId) => ({ name: JobName.EvaluateCustomer, data: { customerId } })),
     );
+    reconcilerEnqueued.inc({ kind: 'customer' }, customerIds.length);
     const stalled = await this.runs.stalled(Math.max(graceSeconds, STALLED_RUN_SECONDS));
     for (const runId of stalled) await this.runService.launch(runId);
-    reconcilerEnqueued.inc({ kind: 'customer' }, customerIds.length);
     reconcilerEnqueued.inc({ kind: 'run' }, stalled.length);
     if (customerIds.length + stalled.length > 0) {
       this.logger.log(`re-enqueued ${customerIds.length} customer(s) and ${stalled.length} run(s)`);
