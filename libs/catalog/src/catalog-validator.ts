@@ -15,7 +15,7 @@ export function validateCatalog(
 ): CatalogValidation {
   const { definitions, declaredIds, errors } = readDefinitions(files);
   const warnings: CatalogProblem[] = [];
-  const profileValidator = new ProfileValidator(profileSchema as object);
+  const profileValidator = ProfileValidator.for(profileSchema as object);
   const sound: LoadedDefinition[] = [];
   for (const loaded of definitions) {
     const before = errors.length;

@@ -35,7 +35,7 @@ interface EvaluatorDefinition {
 export function runExamples(files: readonly TagDefinitionFile[], profileSchema: unknown): ExampleResult[] {
   const { definitions } = readDefinitions(files);
   const byId = new Map(definitions.map(({ definition }) => [definition.id, definition]));
-  const profileValidator = new ProfileValidator(profileSchema as object);
+  const profileValidator = ProfileValidator.for(profileSchema as object);
   const results: ExampleResult[] = [];
   for (const { file, definition } of definitions) {
     let shared: CatalogEvaluator | undefined;

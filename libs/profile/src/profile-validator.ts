@@ -13,7 +13,16 @@ export interface ProfileProblem {
 // Validates profile documents against the profile JSON Schema (2020-12). The caller loads the schema;
 // it is compiled once here. Ajv runs without coercion or defaults, so documents are never modified.
 export class ProfileValidator {
+  private static readonly compiled = new WeakMap<object, ProfileValidator>();
   private readonly validateFunction: ValidateFunction;
+
+  // One compiled validator per schema object: compiling costs far more than validating, and the
+  // catalog checks run on every definitions request.
+  static for(schema: object): ProfileValidator {
+    let validator = ProfileValidator.compiled.get(schema);
+    if (!validator) ProfileValidator.compiled.set(schema, (validator = new ProfileValidator(schema)));
+    return validator;
+  }
 
   constructor(schema: object) {
     const ajv = new Ajv2020({ allErrors: true });
