@@ -15,7 +15,7 @@ import { CpuMeter, describeCpu, type CpuUse } from './api-processes';
 // The read API a CRM and campaign tools call, over a population of generated customers whose tags
 // the product evaluated itself (one recompute run), with the API started from dist:
 //   lookups  GET /v1/customers/{id}/tags on random existing ids (autocannon), and beside it the same
-//            two statements the API runs (profile row, current tags) through pg at the same
+//            statement the API runs (profile versions joined to current tags) through pg at the same
 //            concurrency: the limit, and the ratio to it;
 //   export   the largest segment streamed as CSV, its line count checked against GET /v1/segments/{id}
 //            (and the largest boolean tag the same way, when it has more members);
@@ -28,10 +28,10 @@ import { CpuMeter, describeCpu, type CpuUse } from './api-processes';
 // and a recompute run); it is kept afterwards for --reuse and for api-sandbox.bench. Progress goes to
 // stderr; the last line of stdout is one JSON object.
 
-// The statements ProfileRepository.find and CustomerTagRepository.current run for one lookup.
-const PROFILE_SQL = `SELECT customer_id, profile, section_versions, version, evaluated_version, updated_at
-  FROM customer_profile WHERE customer_id = $1 AND version > 0`;
-const TAGS_SQL = `SELECT tag_id, value, tag_version, since FROM customer_tag WHERE customer_id = $1 ORDER BY tag_id`;
+// The statement CustomerTagRepository.currentOfCustomer runs for one lookup.
+const LOOKUP_SQL = `SELECT p.version, p.evaluated_version, t.tag_id, t.value, t.tag_version, t.since
+  FROM customer_profile p LEFT JOIN customer_tag t ON t.customer_id = p.customer_id
+  WHERE p.customer_id = $1 AND p.version > 0 ORDER BY t.tag_id`;
 // What AudienceService runs for an export (pages of 10,000) and for `size`.
 const MEMBERS_PAGE_SQL = `SELECT customer_id, since FROM customer_tag
   WHERE tag_id = $1 AND ($2::varchar IS NULL OR customer_id > $2) ORDER BY customer_id LIMIT $3`;
@@ -136,8 +136,8 @@ async function apiLookups(
   };
 }
 
-// The same lookup as plain SQL: `connections` loops, each issuing the API's two statements one
-// after the other through a pool as large as the API's.
+// The same lookup as plain SQL: `connections` loops, each issuing the API's statement through a pool
+// as large as the API's.
 async function sqlLookups(
   pool: Pool,
   meter: CpuMeter,
@@ -155,9 +155,8 @@ async function sqlLookups(
       const id = randomCustomer(options.customers);
       const sent = performance.now();
       try {
-        const profile = await pool.query(PROFILE_SQL, [id]);
-        const tags = await pool.query(TAGS_SQL, [id]);
-        if (profile.rows.length !== 1 || tags.rows.length === 0) errors += 1;
+        const lookup = await pool.query(LOOKUP_SQL, [id]);
+        if (lookup.rows.length === 0 || lookup.rows[0].tag_id === null) errors += 1;
         else latencies.push(performance.now() - sent);
       } catch {
         errors += 1;
@@ -345,7 +344,7 @@ async function main(): Promise<void> {
       `    ${describeCpu(api.cpu, ['api'], 'autocannon')}; per lookup: api ${perLookup(api.cpu.services[0], api)}, ` +
         `postgres ${perLookup(api.cpu.postgres, api)}`,
     );
-    out(`${describeThroughput(`same two statements via pg, ${options.connections} loops`, sql)}`);
+    out(`${describeThroughput(`same statement via pg, ${options.connections} loops`, sql)}`);
     out(
       `    ${describeCpu(sql.cpu, ['api (idle)'], 'pg loop')}; per lookup: pg loop ${perLookup(sql.cpu.bench, sql)}, ` +
         `postgres ${perLookup(sql.cpu.postgres, sql)}`,

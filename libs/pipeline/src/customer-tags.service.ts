@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ErrorCode, TagforgeException, assertCustomerId } from '@tagforge/common';
-import { CustomerTagRepository, ProfileRepository } from '@tagforge/persistence';
+import { CustomerTagRepository } from '@tagforge/persistence';
 
 export interface CustomerTagsView {
   customerId: string;
@@ -11,22 +11,18 @@ export interface CustomerTagsView {
 
 @Injectable()
 export class CustomerTagsService {
-  constructor(
-    private readonly profiles: ProfileRepository,
-    private readonly tags: CustomerTagRepository,
-  ) {}
+  constructor(private readonly tags: CustomerTagRepository) {}
 
   // Current values only; unset booleans have no row, so they are simply absent.
   async current(customerId: string): Promise<CustomerTagsView> {
     assertCustomerId(customerId);
-    const profile = await this.profiles.find(customerId);
-    if (!profile) throw new TagforgeException(ErrorCode.NotFound, `customer ${customerId} has no profile`);
-    const tags = await this.tags.current(customerId);
+    const found = await this.tags.currentOfCustomer(customerId);
+    if (!found) throw new TagforgeException(ErrorCode.NotFound, `customer ${customerId} has no profile`);
     return {
       customerId,
-      profileVersion: profile.version,
-      evaluatedVersion: profile.evaluatedVersion,
-      tags: tags.map((tag) => ({
+      profileVersion: found.version,
+      evaluatedVersion: found.evaluatedVersion,
+      tags: found.tags.map((tag) => ({
         tagId: tag.tagId,
         value: tag.value,
         since: tag.since,

@@ -88,6 +88,40 @@ export class CustomerTagRepository {
     };
   }
 
+  // A customer's tags with its profile's versions, in one round trip (the CRM lookup); null when the
+  // customer has no profile.
+  async currentOfCustomer(
+    customerId: string,
+  ): Promise<{ version: number; evaluatedVersion: number; tags: CurrentTag[] } | null> {
+    const rows: {
+      version: string;
+      evaluated_version: string;
+      tag_id: string | null;
+      value: unknown;
+      tag_version: number;
+      since: Date;
+    }[] = await this.dataSource.query(
+      `SELECT p.version, p.evaluated_version, t.tag_id, t.value, t.tag_version, t.since
+         FROM customer_profile p LEFT JOIN customer_tag t ON t.customer_id = p.customer_id
+        WHERE p.customer_id = $1 AND p.version > 0
+        ORDER BY t.tag_id`,
+      [customerId],
+    );
+    if (rows.length === 0) return null;
+    return {
+      version: Number(rows[0].version),
+      evaluatedVersion: Number(rows[0].evaluated_version),
+      tags: rows
+        .filter((row) => row.tag_id !== null)
+        .map((row) => ({
+          tagId: row.tag_id!,
+          value: row.value,
+          tagVersion: row.tag_version,
+          since: row.since,
+        })),
+    };
+  }
+
   async current(customerId: string, manager?: EntityManager): Promise<CurrentTag[]> {
     const rows: { tag_id: string; value: unknown; tag_version: number; since: Date }[] = await (
       manager ?? this.dataSource.manager
