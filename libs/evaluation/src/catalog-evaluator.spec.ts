@@ -146,6 +146,18 @@ describe('CatalogEvaluator', () => {
     expect(result.values).toEqual({ low_risk: true, score_band: 'good', age: 99, offer: true, balance: 7 });
   });
 
+  it('evaluates a part of the catalog the same from only the current values withInputs names', () => {
+    const only = evaluator.withDependents(['score_band']);
+    const needed = evaluator.withInputs(only);
+    expect(needed).toEqual(new Set(['score_band', 'offer', 'low_risk', 'overdue']));
+    const profile = { bureau: { score: 720 }, loans: [], demographics: { birthDate: '2000-06-01' } };
+    const current = { low_risk: true, score_band: 'poor', age: 99, young: true, balance: 7 } as const;
+    const narrowed = Object.fromEntries(Object.entries(current).filter(([id]) => needed.has(id)));
+    const full = evaluator.evaluateCustomer(profile, NOW, { only, current });
+    const partial = evaluator.evaluateCustomer(profile, NOW, { only, current: narrowed });
+    for (const id of only) expect({ id, value: partial.values[id] }).toEqual({ id, value: full.values[id] });
+  });
+
   it('finds the tags affected by changed paths, with their dependents', () => {
     expect(evaluator.affectedTags(['bureau.score'])).toEqual(new Set(['low_risk', 'score_band', 'offer']));
     expect(evaluator.affectedTags(['bureau'])).toEqual(new Set(['low_risk', 'score_band', 'offer']));

@@ -234,6 +234,16 @@ export class CatalogEvaluator {
     return result;
   }
 
+  /** `tagIds` and the tags their rules read: the current values evaluating `tagIds` needs. */
+  withInputs(tagIds: Iterable<string>): Set<string> {
+    const result = new Set<string>();
+    for (const id of tagIds) {
+      result.add(id);
+      for (const input of this.deps.get(id)?.tags ?? []) result.add(input);
+    }
+    return result;
+  }
+
   dependencies(tagId: string): RuleDependencies {
     const deps = this.deps.get(tagId);
     if (!deps) throw new Error(`unknown tag "${tagId}"`);

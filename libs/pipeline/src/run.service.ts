@@ -125,7 +125,10 @@ export class RunService {
         ? await this.tags.removeTags(scope.retire, payload, { runId: run.id }, manager)
         : 0;
       const profiles = await this.tags.lockRange(payload, manager);
-      const currentByCustomer = only.size > 0 ? await this.tags.currentInRange(payload, manager) : new Map();
+      // A run over part of the catalog reads only the tags it evaluates and the tags their rules read.
+      const needed = only.size < versions.size ? [...evaluator.withInputs(only)] : undefined;
+      const currentByCustomer =
+        only.size > 0 ? await this.tags.currentInRange(payload, manager, needed) : new Map();
       const changes: CustomerTagChange[] = [];
       const ruleErrors: Record<string, { count: number; example: string }> = {};
       for (const { customerId, profile, version } of only.size > 0 ? profiles : []) {
@@ -175,7 +178,9 @@ export class RunService {
             id <= payload.lastCustomerId,
         ),
     );
-    const currentByCustomer = await this.tags.currentInRange(payload, this.tags.reader());
+    const currentByCustomer = await this.tags.currentInRange(payload, this.tags.reader(), [
+      ...evaluator.withInputs(affected),
+    ]);
     const stats: SandboxStats = {};
     const results: SandboxResultRow[] = [];
     for (const { customerId, profile } of profiles) {
