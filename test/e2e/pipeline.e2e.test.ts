@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Client } from 'pg';
 import { ReconcilerService, RunService } from '@tagforge/pipeline';
-import { QueueName } from '@tagforge/queue';
-import { Queue } from 'bullmq';
+import { JobName, QueueName } from '@tagforge/queue';
+import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { auth, eventually, startApi, startWorker, type ApiHarness } from '../support/api-harness';
 
@@ -122,7 +122,7 @@ describe('definitions, runs and the reconciler', () => {
   it('delivering a chunk twice changes nothing the second time', async () => {
     const runs = api.app.get(RunService);
     const run = await runs.createRecompute('test');
-    const chunk = { runId: run.id, chunk: 0, afterCustomerId: null, lastCustomerId: 'S-4' };
+    const chunk = { runId: run.id, chunk: 0, afterCustomerId: null, lastCustomerId: 'S-4', plannedAt: 1 };
     const events = async () => Number((await db.query('SELECT count(*) FROM tag_event')).rows[0].count);
     const before = await events();
     await runs.runChunk(chunk);
@@ -214,5 +214,47 @@ describe('definitions, runs and the reconciler', () => {
     } finally {
       redis.disconnect();
     }
+  });
+
+  it('a run whose chunk job failed for good is relaunched by the reconciler with new chunk jobs and completes', async () => {
+    await worker.close();
+    const runs = api.app.get(RunService);
+    const run = await runs.createRecompute('test');
+    await runs.plan(run.id);
+    // A chunk job that stalled more often than allowed (its worker killed twice) fails for good; its
+    // id stays in Redis, so a relaunch must not reuse it.
+    const failer = new Worker(
+      QueueName.Runs,
+      async (job) => {
+        if (job.name === JobName.RunChunk)
+          throw new UnrecoverableError('job stalled more than allowable limit');
+      },
+      { connection: { host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null }, prefix: api.queuePrefix },
+    );
+    const queue = new Queue(QueueName.Runs, {
+      connection: { host: '127.0.0.1', port: 6379 },
+      prefix: api.queuePrefix,
+    });
+    try {
+      await eventually(async () => ((await queue.getFailedCount()) > 0 ? true : undefined));
+    } finally {
+      await failer.close();
+    }
+    expect((await api.http.get(`/v1/runs/${run.id}`).set(auth()).expect(200)).body.status).toBe('running');
+    // Five minutes without progress, as the reconciler sees it.
+    await db.query(
+      `UPDATE evaluation_run SET created_at = created_at - interval '10 minutes',
+              started_at = started_at - interval '10 minutes',
+              result = result || jsonb_build_object('launchedAt', (now() - interval '10 minutes')::text)
+        WHERE id = $1`,
+      [run.id],
+    );
+    worker = await startWorker(api);
+    const report = await api.app.get(ReconcilerService).reconcile(1);
+    expect(report.runs).toBe(1);
+    // Relaunched once per idle period, not on every reconciler tick.
+    expect((await api.app.get(ReconcilerService).reconcile(1)).runs).toBe(0);
+    expect(await waitForRun(run.id)).toMatchObject({ status: 'succeeded', progress: { total: 5, done: 5 } });
+    await queue.close();
   });
 });

@@ -71,7 +71,7 @@ describe('duplicate deliveries of evaluations and backfill chunks', () => {
       `SELECT max(customer_id) AS last, count(*)::int AS customers FROM customer_profile WHERE version > 0`,
     );
     return {
-      chunk: { runId, chunk: 0, afterCustomerId: null, lastCustomerId: rows[0].last },
+      chunk: { runId, chunk: 0, afterCustomerId: null, lastCustomerId: rows[0].last, plannedAt: 1 },
       customers: rows[0].customers,
     };
   };
@@ -204,8 +204,11 @@ describe('duplicate deliveries of evaluations and backfill chunks', () => {
     let customers = 0;
     let changed = 0;
     for (const range of ranges) {
-      const first = await runs.runChunk({ runId: run.id, ...range });
-      expect(await runs.runChunk({ runId: run.id, ...range })).toEqual({ customers: 0, changed: 0 });
+      const first = await runs.runChunk({ runId: run.id, ...range, plannedAt: 1 });
+      expect(await runs.runChunk({ runId: run.id, ...range, plannedAt: 1 })).toEqual({
+        customers: 0,
+        changed: 0,
+      });
       customers += first.customers;
       changed += first.changed;
     }

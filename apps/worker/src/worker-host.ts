@@ -71,6 +71,10 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
         connection: this.connection,
         prefix: this.config.QUEUE_PREFIX,
         concurrency: concurrency[queueName],
+        // A run chunk is idempotent, so one whose worker died is safe to run again, more than once
+        // (BullMQ's default fails a job for good at its second stall; the reconciler then relaunches
+        // the run, but only after it has made no progress for five minutes).
+        ...(queueName === QueueName.Runs ? { maxStalledCount: 3 } : {}),
       });
       worker.on('error', (error) => this.logger.warn(`worker ${queueName}: ${error.message}`));
       worker.on('failed', (job, error) =>

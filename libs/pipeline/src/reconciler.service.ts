@@ -39,7 +39,7 @@ export class ReconcilerService {
     );
     reconcilerEnqueued.inc({ kind: 'customer' }, customerIds.length);
     const stalled = await this.runs.stalled(Math.max(graceSeconds, STALLED_RUN_SECONDS));
-    for (const runId of stalled) await this.runService.launch(runId);
+    for (const runId of stalled) await this.runService.relaunch(runId);
     reconcilerEnqueued.inc({ kind: 'run' }, stalled.length);
     if (customerIds.length + stalled.length > 0) {
       this.logger.log(`re-enqueued ${customerIds.length} customer(s) and ${stalled.length} run(s)`);

@@ -84,6 +84,14 @@ export class RunService {
     }
   }
 
+  // A run that made no progress for a while (its jobs lost with Redis, or a chunk job failed for
+  // good): planned again, which enqueues its unrecorded chunks as new jobs. Marked first, so the
+  // reconciler's next ticks leave it alone while the plan job waits.
+  async relaunch(runId: string): Promise<void> {
+    await this.runs.markLaunched(runId, new Date());
+    await this.launch(runId);
+  }
+
   async plan(runId: string): Promise<void> {
     const run = await this.runs.find(runId);
     if (!run || run.status === 'succeeded' || run.status === 'failed' || run.status === 'cancelled') return;
@@ -103,9 +111,12 @@ export class RunService {
       await this.runs.finish(runId, 'succeeded');
       return;
     }
+    const plannedAt = Date.now();
+    // The reconciler measures a stalled run's idle time from here, so it relaunches it once per idle period.
+    await this.runs.markLaunched(runId, new Date(plannedAt));
     await this.producer.enqueueFlow(
-      { name: JobName.FinishRun, data: { runId, plannedAt: Date.now() } },
-      pending.map((range) => ({ name: JobName.RunChunk, data: { runId, ...range } })),
+      { name: JobName.FinishRun, data: { runId, plannedAt } },
+      pending.map((range) => ({ name: JobName.RunChunk, data: { runId, ...range, plannedAt } })),
     );
   }
 

@@ -21,11 +21,13 @@ export interface JobPayloads {
   // Splits a run's customers into keyset chunks and starts them as one flow.
   [JobName.PlanRun]: { runId: string };
   // Customers with afterCustomerId < id <= lastCustomerId (afterCustomerId null: from the start).
+  // plannedAt: the planning that enqueued it (a re-planned run gets new chunk jobs, see job-options).
   [JobName.RunChunk]: {
     runId: string;
     chunk: number;
     afterCustomerId: string | null;
     lastCustomerId: string;
+    plannedAt: number;
   };
   // The flow's parent: runs once every chunk has finished. A re-planned run gets a new parent.
   [JobName.FinishRun]: { runId: string; plannedAt: number };

@@ -10,13 +10,16 @@ export const DEFAULT_JOB_OPTIONS: DefaultJobOptions = {
   removeOnFail: { age: 7 * 24 * 3600, count: 50_000 },
 };
 
-// Deterministic ids: a second enqueue of the same work is a no-op while the first is pending.
+// Deterministic ids: a second enqueue of the same work is a no-op while the first is pending. A
+// run's chunk ids include the planning: a chunk job that failed (stalled twice: its worker was killed
+// twice) keeps its id in Redis, and a re-planning must be able to enqueue that chunk again.
 export function jobIdentity(item: JobItem): { jobId?: string; deduplicationId?: string } {
   switch (item.name) {
     case JobName.EvaluateCustomer:
       return { deduplicationId: `${item.name}:${item.data.customerId}` };
     case JobName.RunChunk:
-      return { jobId: `${item.name}:${item.data.runId}:${item.data.chunk}` };
+      // BullMQ refuses custom ids with other than three colon-separated parts.
+      return { jobId: `${item.name}:${item.data.runId}:${item.data.chunk}-${item.data.plannedAt}` };
     case JobName.FinishRun:
       return { jobId: `${item.name}:${item.data.runId}:${item.data.plannedAt}` };
     case JobName.PlanRun:

@@ -88,6 +88,15 @@ export class EvaluationRunRepository {
     );
   }
 
+  // When the run's chunks were last enqueued (its first planning, or a relaunch after Redis lost them).
+  async markLaunched(id: string, at: Date): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE evaluation_run SET result = coalesce(result, '{}'::jsonb) || jsonb_build_object('launchedAt', $2::text)
+        WHERE id = $1`,
+      [id, at.toISOString()],
+    );
+  }
+
   async recordedChunks(runId: string): Promise<Set<number>> {
     const rows: { chunk: number }[] = await this.dataSource.query(
       `SELECT chunk FROM evaluation_run_chunk WHERE run_id = $1`,
@@ -101,8 +110,9 @@ export class EvaluationRunRepository {
     const rows: { id: string }[] = await this.dataSource.query(
       `SELECT r.id FROM evaluation_run r
         WHERE r.status IN ('queued', 'running')
-          AND coalesce((SELECT max(c.finished_at) FROM evaluation_run_chunk c WHERE c.run_id = r.id),
-                       r.started_at, r.created_at) < now() - make_interval(secs => $1)`,
+          AND greatest((SELECT max(c.finished_at) FROM evaluation_run_chunk c WHERE c.run_id = r.id),
+                       (r.result->>'launchedAt')::timestamptz, r.started_at, r.created_at)
+              < now() - make_interval(secs => $1)`,
       [idleSeconds],
     );
     return rows.map((row) => row.id);
