@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { Client, Pool } from 'pg';
 import { syntheticCustomer } from '@tagforge/demo-data';
 import { BenchHttpClient } from './api-http';
-import { freePort, runToCompletion, ServiceProcess, sleep } from './api-processes';
+import { freePort, runToCompletion, ServiceProcess, sleep } from './pipeline-processes';
 
 // What both API benchmarks share: their own database and queue prefix, the API (and, when runs must
 // be executed, one worker) started from dist, and a population of generated customers with every

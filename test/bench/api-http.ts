@@ -94,17 +94,3 @@ export class BenchHttpClient {
     this.agent.destroy();
   }
 }
-
-// Status of a plain GET without a key (health checks); 0 when nothing answers yet.
-export function getStatus(url: string): Promise<number> {
-  return new Promise((resolve) => {
-    const outgoing = request(url, { method: 'GET' }, (incoming) => {
-      incoming.resume();
-      incoming.on('end', () => resolve(incoming.statusCode ?? 0));
-      incoming.on('error', () => resolve(0));
-    });
-    outgoing.on('error', () => resolve(0));
-    outgoing.setTimeout(5000, () => outgoing.destroy());
-    outgoing.end();
-  });
-}

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { getText } from './pipeline-http';
 
 // USER_HZ on Linux, the unit of /proc/<pid>/stat times.
-const CLOCK_TICKS_PER_SECOND = 100;
+export const CLOCK_TICKS_PER_SECOND = 100;
 
 // The API and the worker run as child processes started from dist, as in production, so that
 // each has its own event loop (and, on a 2-core machine, the OS can give each its own core).

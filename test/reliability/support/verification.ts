@@ -8,6 +8,7 @@ import type { Pool } from 'pg';
 import { onProcessExit, sleep } from './child-process';
 import type { Deployment } from './deployment';
 import { CLI_ENTRY, DEFINITIONS_DIR, WORK_DIR } from './settings';
+import type { TagEventRow } from '../../support/equivalence-checks';
 
 const PAGE = 2000;
 
@@ -172,23 +173,12 @@ async function referenceTags(profilesFile: string, now: Date): Promise<Map<strin
   return reference;
 }
 
-interface EventRow {
-  customer_id: string;
-  tag_id: string;
-  seq: string;
-  old_value: unknown;
-  new_value: unknown;
-  profile_version: string;
-  cause: string;
-  run_id: string | null;
-}
-
 // Folds one customer's history, tag by tag in seq order: each old_value is the previous new_value
 // (nothing before the first), no row repeats a value or a (profile version | run) already recorded,
 // and the last new_value is the current value.
-function replayProblems(events: readonly EventRow[], current: ReadonlyMap<string, unknown>): string[] {
+function replayProblems(events: readonly TagEventRow[], current: ReadonlyMap<string, unknown>): string[] {
   const problems: string[] = [];
-  const byTag = new Map<string, EventRow[]>();
+  const byTag = new Map<string, TagEventRow[]>();
   for (const event of events) {
     const list = byTag.get(event.tag_id) ?? [];
     list.push(event);
@@ -286,7 +276,7 @@ export async function checkFinalState(
       `SELECT customer_id, tag_id, value FROM customer_tag WHERE customer_id = ANY($1::varchar[])`,
       [page],
     );
-    const events = await deployment.db.query<EventRow>(
+    const events = await deployment.db.query<TagEventRow>(
       `SELECT customer_id, tag_id, seq, old_value, new_value, profile_version, cause, run_id
          FROM tag_event WHERE customer_id = ANY($1::varchar[])`,
       [page],
@@ -294,7 +284,7 @@ export async function checkFinalState(
     historyRows += events.rows.length;
     const current = new Map<string, Map<string, unknown>>(page.map((id) => [id, new Map()]));
     for (const row of tagRows.rows) current.get(row.customer_id)?.set(row.tag_id, row.value);
-    const history = new Map<string, EventRow[]>(page.map((id) => [id, []]));
+    const history = new Map<string, TagEventRow[]>(page.map((id) => [id, []]));
     for (const row of events.rows) history.get(row.customer_id)?.push(row);
     for (const customerId of page) {
       const tags = current.get(customerId)!;
