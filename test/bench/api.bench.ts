@@ -1,5 +1,7 @@
 import autocannon from 'autocannon';
 import { Pool } from 'pg';
+// The prepared statement CustomerTagRepository.currentOfCustomer sends for one lookup.
+import { CUSTOMER_TAGS_STATEMENT } from '@tagforge/persistence';
 import {
   argument,
   BenchEnvironment,
@@ -28,10 +30,6 @@ import { CpuMeter, describeCpu, type CpuUse } from './api-processes';
 // and a recompute run); it is kept afterwards for --reuse and for api-sandbox.bench. Progress goes to
 // stderr; the last line of stdout is one JSON object.
 
-// The statement CustomerTagRepository.currentOfCustomer runs for one lookup.
-const LOOKUP_SQL = `SELECT p.version, p.evaluated_version, t.tag_id, t.value, t.tag_version, t.since
-  FROM customer_profile p LEFT JOIN customer_tag t ON t.customer_id = p.customer_id
-  WHERE p.customer_id = $1 AND p.version > 0 ORDER BY t.tag_id`;
 // What AudienceService runs for an export (pages of 10,000) and for `size`.
 const MEMBERS_PAGE_SQL = `SELECT customer_id, since FROM customer_tag
   WHERE tag_id = $1 AND ($2::varchar IS NULL OR customer_id > $2) ORDER BY customer_id LIMIT $3`;
@@ -155,8 +153,8 @@ async function sqlLookups(
       const id = randomCustomer(options.customers);
       const sent = performance.now();
       try {
-        const lookup = await pool.query(LOOKUP_SQL, [id]);
-        if (lookup.rows.length === 0 || lookup.rows[0].tag_id === null) errors += 1;
+        const lookup = await pool.query<{ tags: unknown[] }>({ ...CUSTOMER_TAGS_STATEMENT, values: [id] });
+        if (lookup.rows.length === 0 || lookup.rows[0].tags.length === 0) errors += 1;
         else latencies.push(performance.now() - sent);
       } catch {
         errors += 1;

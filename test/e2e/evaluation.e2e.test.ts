@@ -55,6 +55,19 @@ describe('profile writes are evaluated by the worker', () => {
     expect(rows).toEqual([
       { tag_id: 'opted_out', old_value: null, new_value: true, profile_version: '2', cause: 'profile' },
     ]);
+
+    // The lookup renders the stored rows as they are: ordered by tag id, `since` in ISO 8601.
+    const stored = await db.query(
+      `SELECT tag_id, value, tag_version, since FROM customer_tag WHERE customer_id = 'EV-1' ORDER BY tag_id`,
+    );
+    expect(second.tags).toEqual(
+      stored.rows.map((row: { tag_id: string; value: unknown; tag_version: number; since: Date }) => ({
+        tagId: row.tag_id,
+        value: row.value,
+        since: row.since.toISOString(),
+        tagVersion: row.tag_version,
+      })),
+    );
   });
 
   it('keeps history in monthly partitions created ahead by the worker', async () => {

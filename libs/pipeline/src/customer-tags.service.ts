@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { ErrorCode, TagforgeException, assertCustomerId } from '@tagforge/common';
-import { CustomerTagRepository } from '@tagforge/persistence';
+import { CustomerTagRepository, type CurrentTagJson } from '@tagforge/persistence';
 
 export interface CustomerTagsView {
   customerId: string;
   profileVersion: number;
   evaluatedVersion: number;
-  tags: { tagId: string; value: unknown; since: Date; tagVersion: number }[];
+  tags: CurrentTagJson[];
 }
 
 @Injectable()
@@ -22,12 +22,7 @@ export class CustomerTagsService {
       customerId,
       profileVersion: found.version,
       evaluatedVersion: found.evaluatedVersion,
-      tags: found.tags.map((tag) => ({
-        tagId: tag.tagId,
-        value: tag.value,
-        since: tag.since,
-        tagVersion: tag.tagVersion,
-      })),
+      tags: found.tags,
     };
   }
 }

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { Pool } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import type { TagEventCause } from '../entities';
 
 export interface RangeTag {
@@ -14,6 +16,32 @@ export interface CurrentTag {
   tagVersion: number;
   since: Date;
 }
+
+// A current tag as the lookup statement renders it: `since` already in ISO 8601 (UTC, milliseconds).
+export interface CurrentTagJson {
+  tagId: string;
+  value: unknown;
+  since: string;
+  tagVersion: number;
+}
+
+export interface CustomerTagsRow {
+  version: number;
+  evaluatedVersion: number;
+  tags: CurrentTagJson[];
+}
+
+// The CRM lookup (exported for bench:api's plain-SQL peer, which sends the very same statement).
+export const CUSTOMER_TAGS_STATEMENT = {
+  name: 'customer-tags',
+  text: `SELECT p.version, p.evaluated_version,
+          (SELECT coalesce(json_agg(json_build_object(
+                    'tagId', t.tag_id, 'value', t.value,
+                    'since', to_char(t.since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                    'tagVersion', t.tag_version) ORDER BY t.tag_id), '[]')
+             FROM customer_tag t WHERE t.customer_id = p.customer_id) AS tags
+     FROM customer_profile p WHERE p.customer_id = $1 AND p.version > 0`,
+} as const;
 
 export interface TagChange {
   tagId: string;
@@ -94,37 +122,17 @@ export class CustomerTagRepository {
   }
 
   // A customer's tags with its profile's versions, in one round trip (the CRM lookup); null when the
-  // customer has no profile.
-  async currentOfCustomer(
-    customerId: string,
-  ): Promise<{ version: number; evaluatedVersion: number; tags: CurrentTag[] } | null> {
-    const rows: {
-      version: string;
-      evaluated_version: string;
-      tag_id: string | null;
-      value: unknown;
-      tag_version: number;
-      since: Date;
-    }[] = await this.dataSource.query(
-      `SELECT p.version, p.evaluated_version, t.tag_id, t.value, t.tag_version, t.since
-         FROM customer_profile p LEFT JOIN customer_tag t ON t.customer_id = p.customer_id
-        WHERE p.customer_id = $1 AND p.version > 0
-        ORDER BY t.tag_id`,
-      [customerId],
-    );
-    if (rows.length === 0) return null;
-    return {
-      version: Number(rows[0].version),
-      evaluatedVersion: Number(rows[0].evaluated_version),
-      tags: rows
-        .filter((row) => row.tag_id !== null)
-        .map((row) => ({
-          tagId: row.tag_id!,
-          value: row.value,
-          tagVersion: row.tag_version,
-          since: row.since,
-        })),
-    };
+  // customer has no profile. A prepared statement (planned once per connection) whose tags arrive as
+  // one JSON array: parsing one value costs the API far less than 40 rows with a timestamp each.
+  async currentOfCustomer(customerId: string): Promise<CustomerTagsRow | null> {
+    const pool = (this.dataSource.driver as PostgresDriver).master as Pool;
+    const result = await pool.query<{ version: string; evaluated_version: string; tags: CurrentTagJson[] }>({
+      ...CUSTOMER_TAGS_STATEMENT,
+      values: [customerId],
+    });
+    if (result.rows.length === 0) return null;
+    const row = result.rows[0];
+    return { version: Number(row.version), evaluatedVersion: Number(row.evaluated_version), tags: row.tags };
   }
 
   async current(customerId: string, manager?: EntityManager): Promise<CurrentTag[]> {
