@@ -3,6 +3,7 @@ import { EvaluationBookkeeping1764338400000 } from './1764338400000-evaluation-b
 import { AudienceFeeds1764345600000 } from './1764345600000-audience-feeds';
 import { Governance1764352800000 } from './1764352800000-governance';
 import { Sandbox1764360000000 } from './1764360000000-sandbox';
+import { TagDigest1764367200000 } from './1764367200000-tag-digest';
 
 // Listed explicitly (not globbed) so the built app and the tests load exactly these, in order.
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   AudienceFeeds1764345600000,
   Governance1764352800000,
   Sandbox1764360000000,
+  TagDigest1764367200000,
 ];

@@ -5,6 +5,7 @@ import { JobName, QueueName } from '@tagforge/queue';
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { auth, eventually, startApi, startWorker, type ApiHarness } from '../support/api-harness';
+import { digestBreaks } from '../support/equivalence-checks';
 
 const highSpender = JSON.parse(readFileSync('tag-definitions/tags/high_spender.json', 'utf8')) as {
   rule: unknown;
@@ -117,6 +118,9 @@ describe('definitions, runs and the reconciler', () => {
         run_id: run.id,
       },
     ]);
+    // The run read only high_spender's inputs, so the two customers it changed have no digest until
+    // their next whole evaluation.
+    expect(await digestBreaks(db)).toEqual({ wrong: [], missing: 2 });
   });
 
   it('delivering a chunk twice changes nothing the second time', async () => {
@@ -130,6 +134,7 @@ describe('definitions, runs and the reconciler', () => {
     expect(await runs.runChunk(chunk)).toEqual({ customers: 0, changed: 0 });
     expect(await events()).toBe(afterFirst);
     expect(afterFirst).toBe(before); // a recompute of an up-to-date population changes nothing
+    expect(await digestBreaks(db)).toEqual({ wrong: [], missing: 0 });
   });
 
   it('a full recompute through the API succeeds and changes nothing when nothing changed', async () => {
@@ -151,6 +156,7 @@ describe('definitions, runs and the reconciler', () => {
       `SELECT count(*)::int AS n FROM tag_event WHERE tag_id = 'low_balance' AND new_value IS NULL AND cause = 'definition'`,
     );
     expect(rows[0].n).toBe(5);
+    expect(await digestBreaks(db)).toEqual({ wrong: [], missing: 5 });
     const refused = await api.http.post('/v1/tags/opted_out:retire').set(auth()).expect(409);
     expect(refused.body.error.details.dependents).toContain('do_not_market');
   });

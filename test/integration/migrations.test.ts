@@ -21,6 +21,7 @@ describe('migrations', () => {
       'AudienceFeeds1764345600000',
       'Governance1764352800000',
       'Sandbox1764360000000',
+      'TagDigest1764367200000',
     ]);
     expect(reports.filter((report) => report.createdDatabase)).toHaveLength(1);
   });

@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { Readable, Writable } from 'node:stream';
 import { Queue } from 'bullmq';
 import type { Client } from 'pg';
+import { tagDigest } from '@tagforge/evaluation';
 import { QueueName } from '@tagforge/queue';
 import { evaluateCommand } from '../../apps/cli/src/commands/evaluate.command';
 import { auth, eventually, type ApiHarness } from './api-harness';
@@ -52,6 +53,27 @@ export async function tagEvents(db: Client, customerIds: readonly string[]): Pro
     [customerIds],
   );
   return rows;
+}
+
+// Customers whose stored tag digest is not the digest of the tag rows they hold (a writer of
+// customer_tag that forgot it), and how many evaluated customers have none.
+export async function digestBreaks(db: Client): Promise<{ wrong: string[]; missing: number }> {
+  const { rows } = await db.query<{
+    customer_id: string;
+    tag_digest: string | null;
+    tags: [string, unknown][];
+  }>(
+    `SELECT p.customer_id, p.tag_digest,
+            coalesce((SELECT json_agg(json_build_array(t.tag_id, t.value)) FROM customer_tag t
+                       WHERE t.customer_id = p.customer_id), '[]') AS tags
+       FROM customer_profile p WHERE p.version > 0 AND p.evaluated_version > 0 ORDER BY p.customer_id`,
+  );
+  return {
+    wrong: rows
+      .filter((row) => row.tag_digest !== null && row.tag_digest !== tagDigest(row.tags))
+      .map((row) => row.customer_id),
+    missing: rows.filter((row) => row.tag_digest === null).length,
+  };
 }
 
 export async function countEvents(db: Client): Promise<number> {

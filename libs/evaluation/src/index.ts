@@ -8,3 +8,4 @@ export type {
   TagEvaluationError,
 } from './catalog-evaluator';
 export { diffTags, type TagDiffEntry, type TagState } from './tag-diff';
+export { tagDigest, tagsAfter } from './tag-digest';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Histogram } from 'prom-client';
-import { diffTags, type TagState } from '@tagforge/evaluation';
+import { diffTags, tagDigest, tagsAfter, type TagState } from '@tagforge/evaluation';
 import { CustomerTagRepository, type TagEventCause } from '@tagforge/persistence';
 import { ActiveCatalogService } from './active-catalog.service';
 
@@ -69,7 +69,12 @@ export class CustomerEvaluationService {
         await this.tags.applyChanges(
           customerId,
           changes,
-          { profileVersion: locked.version, cause, runId: null },
+          {
+            profileVersion: locked.version,
+            cause,
+            runId: null,
+            tagDigest: tagDigest(tagsAfter(current, changes)),
+          },
           manager,
         );
         // Measured when the transaction is about to commit; the commit itself adds a millisecond or so.

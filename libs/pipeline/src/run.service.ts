@@ -1,12 +1,22 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { diffTags, type EvaluableDefinition, type TagState, type TagValue } from '@tagforge/evaluation';
+import {
+  diffTags,
+  tagDigest,
+  tagsAfter,
+  type CustomerEvaluation,
+  type EvaluableDefinition,
+  type TagState,
+  type TagValue,
+} from '@tagforge/evaluation';
 import {
   CustomerTagRepository,
   EvaluationRunRepository,
   SandboxRepository,
   type ChunkRange,
   type CustomerTagChange,
+  type RangeProfile,
+  type UnlockedProfile,
   type EvaluationRunEntity,
   type RunKind,
   type RunScope,
@@ -36,6 +46,14 @@ function rangesOf(sortedIds: readonly string[], size: number): ChunkRange[] {
 // write to one of its customers, which waits for the chunk's row locks, waits briefly (a first
 // evaluation writes ~40 tags and history rows per customer: about a second per chunk here).
 export const RUN_CHUNK_SIZE = 1000;
+
+// Nothing to write for this customer: its evaluation has caught up with its profile, and the fresh
+// tags (no rule failed) are exactly those its stored digest describes.
+function isSettled(stored: UnlockedProfile, evaluate: () => CustomerEvaluation): boolean {
+  if (stored.tagDigest === null || stored.evaluatedVersion < stored.version) return false;
+  const fresh = evaluate();
+  return fresh.errors.length === 0 && tagDigest(Object.entries(fresh.values)) === stored.tagDigest;
+}
 
 const CAUSE_OF_RUN: Record<RunKind, TagEventCause> = {
   activation: 'definition',
@@ -129,18 +147,38 @@ export class RunService {
     const only = evaluator.withDependents(scope.tags.filter((tagId) => versions.has(tagId)));
     const inScope = new Map([...versions].filter(([tagId]) => only.has(tagId)));
     const now = Date.parse(scope.now);
+    const wholeCatalog = only.size === versions.size && only.size > 0;
     return this.tags.bulkTransaction(async (manager) => {
       if (await this.runs.isChunkRecorded(payload.runId, payload.chunk, manager))
         return { customers: 0, changed: 0 };
       const removed = scope.retire?.length
         ? await this.tags.removeTags(scope.retire, payload, { runId: run.id }, manager)
         : 0;
-      const profiles = await this.tags.lockRange(payload, manager);
+      // Over the whole catalog, customers whose fresh tags match their stored digest are settled
+      // without a lock, a read of their tags or a write; only the others go the long way.
+      let settled = 0;
+      let profiles: RangeProfile[];
+      if (wholeCatalog && removed === 0) {
+        const unsettled: string[] = [];
+        for (const stored of await this.tags.readRange(payload, manager)) {
+          if (isSettled(stored, () => evaluator.evaluateCustomer(stored.profile, now))) settled += 1;
+          else unsettled.push(stored.customerId);
+        }
+        profiles = unsettled.length > 0 ? await this.tags.lockRange(payload, manager, unsettled) : [];
+      } else {
+        profiles = await this.tags.lockRange(payload, manager);
+      }
+      const lockedIds = profiles.map((profile) => profile.customerId);
       // A run over part of the catalog reads only the tags it evaluates and the tags their rules read.
-      const needed = only.size < versions.size ? [...evaluator.withInputs(only)] : undefined;
       const currentByCustomer =
-        only.size > 0 ? await this.tags.currentInRange(payload, manager, needed) : new Map();
+        only.size > 0 && profiles.length > 0
+          ? await this.tags.currentInRange(payload, manager, {
+              tagIds: wholeCatalog ? undefined : [...evaluator.withInputs(only)],
+              customerIds: settled > 0 ? lockedIds : undefined,
+            })
+          : new Map<string, Map<string, TagState>>();
       const changes: CustomerTagChange[] = [];
+      const evaluated: { customerId: string; version: number; tagDigest: string }[] = [];
       const ruleErrors: Record<string, { count: number; example: string }> = {};
       for (const { customerId, profile, version } of only.size > 0 ? profiles : []) {
         const current: Map<string, TagState> = currentByCustomer.get(customerId) ?? new Map();
@@ -157,14 +195,19 @@ export class RunService {
           });
           entry.count += 1;
         }
-        for (const change of diffTags(current, result.values, inScope, failed)) {
+        const customerChanges = diffTags(current, result.values, inScope, failed);
+        for (const change of customerChanges)
           changes.push({ ...change, customerId, profileVersion: version });
+        if (wholeCatalog) {
+          evaluated.push({ customerId, version, tagDigest: tagDigest(tagsAfter(current, customerChanges)) });
         }
       }
       await this.tags.applyBulkChanges(changes, { cause: CAUSE_OF_RUN[run.kind], runId: run.id }, manager);
-      // Every active tag was evaluated on the current profile: no evaluation is pending any more.
-      if (only.size === versions.size && only.size > 0) await this.tags.markEvaluated(profiles, manager);
-      const counts = { customers: profiles.length, changed: changes.length + removed, ruleErrors };
+      // Every active tag was evaluated on the current profile: no evaluation is pending any more, and
+      // the digests describe the tags now held. A partial run leaves the digests it changed unknown.
+      if (wholeCatalog) await this.tags.markEvaluated(evaluated, manager);
+      else await this.tags.forgetDigests([...new Set(changes.map((change) => change.customerId))], manager);
+      const counts = { customers: settled + profiles.length, changed: changes.length + removed, ruleErrors };
       await this.runs.recordChunk(payload.runId, payload.chunk, counts, manager);
       return counts;
     });
@@ -189,9 +232,9 @@ export class RunService {
             id <= payload.lastCustomerId,
         ),
     );
-    const currentByCustomer = await this.tags.currentInRange(payload, this.tags.reader(), [
-      ...evaluator.withInputs(affected),
-    ]);
+    const currentByCustomer = await this.tags.currentInRange(payload, this.tags.reader(), {
+      tagIds: [...evaluator.withInputs(affected)],
+    });
     const stats: SandboxStats = {};
     const results: SandboxResultRow[] = [];
     for (const { customerId, profile } of profiles) {

@@ -23,6 +23,10 @@ export class CustomerProfileEntity {
   @Column({ name: 'evaluated_version', type: 'bigint', default: 0 })
   evaluatedVersion!: string;
 
+  // Fingerprint of the customer's current tags (tagDigest); null when unknown.
+  @Column({ name: 'tag_digest', type: 'varchar', length: 64, nullable: true })
+  tagDigest!: string | null;
+
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
   createdAt!: Date;
 

@@ -5,7 +5,6 @@ export type TagEventCause = 'profile' | 'definition' | 'schedule' | 'reconcile' 
 // Append-only history, range-partitioned by `at` (see the migration); segment enter/exit are
 // events of segment tags. `seq` orders the changes feeds.
 @Entity('tag_event')
-@Index('tag_event_customer_idx', ['customerId', 'tagId', 'at'])
 @Index('tag_event_feed_idx', ['tagId', 'txid', 'seq'])
 @Index('tag_event_membership_idx', ['tagId', 'customerId', 'at', 'seq'])
 export class TagEventEntity {

@@ -66,6 +66,12 @@ export interface RangeProfile {
   version: number;
 }
 
+// A profile read without a lock, with the bookkeeping of its last evaluation.
+export interface UnlockedProfile extends RangeProfile {
+  evaluatedVersion: number;
+  tagDigest: string | null;
+}
+
 export interface EvaluationLock {
   profile: Record<string, unknown>;
   version: number;
@@ -150,11 +156,12 @@ export class CustomerTagRepository {
     }));
   }
 
-  // Writes one customer's tag changes with their history rows and the evaluated watermark.
+  // Writes one customer's tag changes with their history rows, the evaluated watermark and the
+  // digest of the tags it now holds.
   async applyChanges(
     customerId: string,
     changes: readonly TagChange[],
-    context: { profileVersion: number; cause: TagEventCause; runId: string | null },
+    context: { profileVersion: number; cause: TagEventCause; runId: string | null; tagDigest: string },
     manager: EntityManager,
   ): Promise<void> {
     await this.applyBulkChanges(
@@ -163,8 +170,9 @@ export class CustomerTagRepository {
       manager,
     );
     await manager.query(
-      `UPDATE customer_profile SET evaluated_version = $2, pending_paths = '{}' WHERE customer_id = $1`,
-      [customerId, context.profileVersion],
+      `UPDATE customer_profile SET evaluated_version = $2, pending_paths = '{}', tag_digest = $3
+        WHERE customer_id = $1`,
+      [customerId, context.profileVersion, context.tagDigest],
     );
   }
 
@@ -217,29 +225,79 @@ export class CustomerTagRepository {
     );
   }
 
-  // After a run that evaluated the whole catalog, nothing is pending for these customers any more.
+  // After a run that evaluated the whole catalog on these (locked) profiles: nothing is pending for
+  // them any more, and their tags are those of `tagDigest`. Rows already up to date are not rewritten.
   async markEvaluated(
-    customers: readonly { customerId: string; version: number }[],
+    customers: readonly { customerId: string; version: number; tagDigest: string }[],
     manager: EntityManager,
   ): Promise<void> {
     if (customers.length === 0) return;
     await manager.query(
-      `UPDATE customer_profile AS p SET evaluated_version = v.version, pending_paths = '{}'
-         FROM unnest($1::varchar[], $2::bigint[]) AS v(customer_id, version)
-        WHERE p.customer_id = v.customer_id AND p.evaluated_version < v.version`,
-      [customers.map((c) => c.customerId), customers.map((c) => c.version)],
+      `UPDATE customer_profile AS p
+          SET evaluated_version = greatest(p.evaluated_version, v.version),
+              pending_paths = CASE WHEN p.evaluated_version < v.version THEN '{}' ELSE p.pending_paths END,
+              tag_digest = v.tag_digest
+         FROM unnest($1::varchar[], $2::bigint[], $3::varchar[]) AS v(customer_id, version, tag_digest)
+        WHERE p.customer_id = v.customer_id
+          AND (p.evaluated_version < v.version OR p.tag_digest IS DISTINCT FROM v.tag_digest)`,
+      [
+        customers.map((c) => c.customerId),
+        customers.map((c) => c.version),
+        customers.map((c) => c.tagDigest),
+      ],
     );
   }
 
-  // A chunk of a run: the customers in (afterCustomerId, lastCustomerId], locked for the chunk's
-  // transaction so an incremental evaluation of one of them waits rather than interleaves.
-  async lockRange(range: CustomerRange, manager: EntityManager): Promise<RangeProfile[]> {
+  // After a run over part of the catalog changed these customers' tags without reading all of them:
+  // their digests are unknown until their next whole evaluation.
+  async forgetDigests(customerIds: readonly string[], manager: EntityManager): Promise<void> {
+    if (customerIds.length === 0) return;
+    await manager.query(
+      `UPDATE customer_profile SET tag_digest = NULL
+        WHERE customer_id = ANY($1::varchar[]) AND tag_digest IS NOT NULL`,
+      [customerIds],
+    );
+  }
+
+  // A chunk's profiles without locks: a recompute evaluates them all, then locks only the customers
+  // whose fresh tags do not match their stored digest.
+  async readRange(range: CustomerRange, manager: EntityManager): Promise<UnlockedProfile[]> {
+    const rows: {
+      customer_id: string;
+      profile: Record<string, unknown>;
+      version: string;
+      evaluated_version: string;
+      tag_digest: string | null;
+    }[] = await manager.query(
+      `SELECT customer_id, profile, version, evaluated_version, tag_digest FROM customer_profile
+        WHERE ($1::varchar IS NULL OR customer_id > $1) AND customer_id <= $2 AND version > 0
+        ORDER BY customer_id`,
+      [range.afterCustomerId, range.lastCustomerId],
+    );
+    return rows.map((row) => ({
+      customerId: row.customer_id,
+      profile: row.profile,
+      version: Number(row.version),
+      evaluatedVersion: Number(row.evaluated_version),
+      tagDigest: row.tag_digest,
+    }));
+  }
+
+  // A chunk of a run: the customers in (afterCustomerId, lastCustomerId] (only `customerIds` when
+  // given), locked for the chunk's transaction so an incremental evaluation of one of them waits
+  // rather than interleaves.
+  async lockRange(
+    range: CustomerRange,
+    manager: EntityManager,
+    customerIds?: readonly string[],
+  ): Promise<RangeProfile[]> {
     const rows: { customer_id: string; profile: Record<string, unknown>; version: string }[] =
       await manager.query(
         `SELECT customer_id, profile, version FROM customer_profile
         WHERE ($1::varchar IS NULL OR customer_id > $1) AND customer_id <= $2 AND version > 0
+          AND ($3::varchar[] IS NULL OR customer_id = ANY($3))
         ORDER BY customer_id FOR UPDATE`,
-        [range.afterCustomerId, range.lastCustomerId],
+        [range.afterCustomerId, range.lastCustomerId, customerIds ?? null],
       );
     return rows.map((row) => ({
       customerId: row.customer_id,
@@ -248,19 +306,21 @@ export class CustomerTagRepository {
     }));
   }
 
-  // The current values of a range's customers' tags; only `tagIds` when given (a run over a few tags).
-  // No `since`: a chunk does not need it, and parsing 40 timestamps per customer costs.
+  // The current values of a range's customers' tags; only `tagIds` when given (a run over a few tags),
+  // only `customerIds`' when given. No `since`: a chunk does not need it, and parsing 40 timestamps
+  // per customer costs.
   async currentInRange(
     range: CustomerRange,
     manager: EntityManager,
-    tagIds?: readonly string[],
+    filter: { tagIds?: readonly string[]; customerIds?: readonly string[] } = {},
   ): Promise<Map<string, Map<string, RangeTag>>> {
     const rows: { customer_id: string; tag_id: string; value: unknown; tag_version: number }[] =
       await manager.query(
         `SELECT customer_id, tag_id, value, tag_version FROM customer_tag
           WHERE ($1::varchar IS NULL OR customer_id > $1) AND customer_id <= $2
-            AND ($3::varchar[] IS NULL OR tag_id = ANY($3))`,
-        [range.afterCustomerId, range.lastCustomerId, tagIds ?? null],
+            AND ($3::varchar[] IS NULL OR tag_id = ANY($3))
+            AND ($4::varchar[] IS NULL OR customer_id = ANY($4))`,
+        [range.afterCustomerId, range.lastCustomerId, filter.tagIds ?? null, filter.customerIds ?? null],
       );
     const byCustomer = new Map<string, Map<string, RangeTag>>();
     for (const row of rows) {
@@ -271,7 +331,8 @@ export class CustomerTagRepository {
     return byCustomer;
   }
 
-  // Retirement: removes the tags from the customers of the range, each removal a history row.
+  // Retirement: removes the tags from the customers of the range, each removal a history row; their
+  // digests become unknown.
   async removeTags(
     tagIds: readonly string[],
     range: CustomerRange,
@@ -282,7 +343,10 @@ export class CustomerTagRepository {
       `WITH removed AS (
          DELETE FROM customer_tag
           WHERE tag_id = ANY($1::varchar[]) AND ($2::varchar IS NULL OR customer_id > $2) AND customer_id <= $3
-         RETURNING customer_id, tag_id, value, tag_version)
+         RETURNING customer_id, tag_id, value, tag_version),
+       forgotten AS (
+         UPDATE customer_profile SET tag_digest = NULL
+          WHERE customer_id IN (SELECT customer_id FROM removed) AND tag_digest IS NOT NULL)
        INSERT INTO tag_event (customer_id, tag_id, old_value, new_value, tag_version, profile_version, cause, run_id)
        SELECT r.customer_id, r.tag_id, r.value, NULL, r.tag_version, p.version, 'definition', $4
          FROM removed r JOIN customer_profile p ON p.customer_id = r.customer_id
