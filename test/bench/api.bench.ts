@@ -13,6 +13,7 @@ import {
   requirePopulation,
 } from './api-environment';
 import { CpuMeter, describeCpu, type CpuUse } from './api-processes';
+import { describePostgres } from './postgres-settings';
 
 // The read API a CRM and campaign tools call, over a population of generated customers whose tags
 // the product evaluated itself (one recompute run), with the API started from dist:
@@ -332,6 +333,7 @@ async function main(): Promise<void> {
       `api bench: ${customers} customers (${population.tags} customer_tag rows, estimated), ${activeTags} active ` +
         `definitions, node ${process.version}, DB_POOL_SIZE ${common.poolSize}, LOG_LEVEL ${process.env.LOG_LEVEL ?? 'warn'}`,
     );
+    out(await describePostgres(environment.db));
     if (load) {
       out(
         `setup (not measured below): load ${load.loadSeconds.toFixed(1)} s, recompute run ${load.recomputeSeconds.toFixed(1)} s`,

@@ -49,9 +49,10 @@ export const RUN_CHUNK_SIZE = 1000;
 
 // Nothing to write for this customer: its evaluation has caught up with its profile, and the fresh
 // tags (no rule failed) are exactly those its stored digest describes.
-function isSettled(stored: UnlockedProfile, evaluate: () => CustomerEvaluation): boolean {
-  if (stored.tagDigest === null || stored.evaluatedVersion < stored.version) return false;
-  const fresh = evaluate();
+function isSettled(stored: UnlockedProfile, evaluate: (profile: object) => CustomerEvaluation): boolean {
+  if (stored.profile === null || stored.tagDigest === null || stored.evaluatedVersion < stored.version)
+    return false;
+  const fresh = evaluate(stored.profile);
   return fresh.errors.length === 0 && tagDigest(Object.entries(fresh.values)) === stored.tagDigest;
 }
 
@@ -161,7 +162,7 @@ export class RunService {
       if (wholeCatalog && removed === 0) {
         const unsettled: string[] = [];
         for (const stored of await this.tags.readRange(payload, manager)) {
-          if (isSettled(stored, () => evaluator.evaluateCustomer(stored.profile, now))) settled += 1;
+          if (isSettled(stored, (profile) => evaluator.evaluateCustomer(profile, now))) settled += 1;
           else unsettled.push(stored.customerId);
         }
         profiles = unsettled.length > 0 ? await this.tags.lockRange(payload, manager, unsettled) : [];

@@ -67,7 +67,10 @@ export interface RangeProfile {
 }
 
 // A profile read without a lock, with the bookkeeping of its last evaluation.
-export interface UnlockedProfile extends RangeProfile {
+export interface UnlockedProfile {
+  customerId: string;
+  profile: Record<string, unknown> | null;
+  version: number;
   evaluatedVersion: number;
   tagDigest: string | null;
 }
@@ -259,17 +262,20 @@ export class CustomerTagRepository {
     );
   }
 
-  // A chunk's profiles without locks: a recompute evaluates them all, then locks only the customers
-  // whose fresh tags do not match their stored digest.
+  // A chunk's profiles without locks: a recompute evaluates them, then locks only the customers whose
+  // fresh tags do not match their stored digest. A profile that cannot be settled that way (no digest,
+  // or not evaluated since its last write) is left out (null): it will be read under the lock.
   async readRange(range: CustomerRange, manager: EntityManager): Promise<UnlockedProfile[]> {
     const rows: {
       customer_id: string;
-      profile: Record<string, unknown>;
+      profile: Record<string, unknown> | null;
       version: string;
       evaluated_version: string;
       tag_digest: string | null;
     }[] = await manager.query(
-      `SELECT customer_id, profile, version, evaluated_version, tag_digest FROM customer_profile
+      `SELECT customer_id, version, evaluated_version, tag_digest,
+              CASE WHEN tag_digest IS NOT NULL AND evaluated_version >= version THEN profile END AS profile
+         FROM customer_profile
         WHERE ($1::varchar IS NULL OR customer_id > $1) AND customer_id <= $2 AND version > 0
         ORDER BY customer_id`,
       [range.afterCustomerId, range.lastCustomerId],
