@@ -70,7 +70,7 @@ export async function digestBreaks(db: Client): Promise<{ wrong: string[]; missi
   );
   return {
     wrong: rows
-      .filter((row) => row.tag_digest !== null && row.tag_digest !== tagDigest(row.tags))
+      .filter((row) => row.tag_digest !== null && row.tag_digest !== tagDigest(new Map(row.tags)))
       .map((row) => row.customer_id),
     missing: rows.filter((row) => row.tag_digest === null).length,
   };

@@ -97,6 +97,8 @@ function messageOf(error: unknown): string {
  */
 export class CatalogEvaluator {
   readonly order: readonly string[];
+  // The same ids in ascending order: the order tagDigest reads a customer's values in.
+  readonly sortedIds: readonly string[];
   private readonly kinds: Int8Array;
   private readonly rules: CompiledRule[];
   private readonly deps = new Map<string, RuleDependencies>();
@@ -121,6 +123,7 @@ export class CatalogEvaluator {
       }
     }
     this.order = topologicalOrder(defs, tagGraph(defs));
+    this.sortedIds = [...this.order].sort();
     this.kinds = new Int8Array(this.order.length);
     this.rules = [];
     this.tags = {};

@@ -1,14 +1,26 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
-// A fingerprint of a customer's set tags (id and value; unset tags have no entry). Stored beside the
-// profile by every write of its tags, it lets a recompute tell from one fresh evaluation that
-// nothing changed, without reading the customer's tag rows.
-export function tagDigest(values: Iterable<readonly [string, unknown]>): string {
-  const entries = [...values].filter(([, value]) => value !== null && value !== undefined);
-  entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const hash = createHash('sha256');
-  for (const [tagId, value] of entries) hash.update(`${JSON.stringify(tagId)}:${JSON.stringify(value)}\n`);
-  return hash.digest('base64url');
+// A fingerprint of a customer's set tags (id and value, in tag-id order; unset tags have no entry).
+// Stored beside the profile by every write of its tags, it lets a recompute tell from one fresh
+// evaluation that nothing changed, without reading the customer's tag rows. `sortedIds`, when given,
+// lists every id `values` may hold in ascending order, which spares sorting (a recompute computes
+// this once per customer, so it counts).
+export function tagDigest(
+  values: ReadonlyMap<string, unknown> | Readonly<Record<string, unknown>>,
+  sortedIds?: readonly string[],
+): string {
+  const isMap = values instanceof Map;
+  const ids = sortedIds ?? (isMap ? [...values.keys()] : Object.keys(values)).sort();
+  let text = '';
+  for (const id of ids) {
+    const value: unknown = isMap ? values.get(id) : (values as Record<string, unknown>)[id];
+    if (value === null || value === undefined) continue;
+    const encoded =
+      typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
+    // Tag ids are snake_case by the definition schema, so they need no quoting.
+    text += `${id}:${encoded}\n`;
+  }
+  return hash('sha256', text, 'base64url');
 }
 
 // The tags a customer holds after `changes` are written over `current` (a null new value unsets).

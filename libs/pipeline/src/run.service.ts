@@ -4,7 +4,7 @@ import {
   diffTags,
   tagDigest,
   tagsAfter,
-  type CustomerEvaluation,
+  type CatalogEvaluator,
   type EvaluableDefinition,
   type TagState,
   type TagValue,
@@ -49,11 +49,11 @@ export const RUN_CHUNK_SIZE = 1000;
 
 // Nothing to write for this customer: its evaluation has caught up with its profile, and the fresh
 // tags (no rule failed) are exactly those its stored digest describes.
-function isSettled(stored: UnlockedProfile, evaluate: (profile: object) => CustomerEvaluation): boolean {
+function isSettled(stored: UnlockedProfile, evaluator: CatalogEvaluator, now: number): boolean {
   if (stored.profile === null || stored.tagDigest === null || stored.evaluatedVersion < stored.version)
     return false;
-  const fresh = evaluate(stored.profile);
-  return fresh.errors.length === 0 && tagDigest(Object.entries(fresh.values)) === stored.tagDigest;
+  const fresh = evaluator.evaluateCustomer(stored.profile, now);
+  return fresh.errors.length === 0 && tagDigest(fresh.values, evaluator.sortedIds) === stored.tagDigest;
 }
 
 const CAUSE_OF_RUN: Record<RunKind, TagEventCause> = {
@@ -162,10 +162,11 @@ export class RunService {
       if (wholeCatalog && removed === 0) {
         const unsettled: string[] = [];
         for (const stored of await this.tags.readRange(payload, manager)) {
-          if (isSettled(stored, (profile) => evaluator.evaluateCustomer(profile, now))) settled += 1;
+          if (isSettled(stored, evaluator, now)) settled += 1;
           else unsettled.push(stored.customerId);
         }
-        profiles = unsettled.length > 0 ? await this.tags.lockRange(payload, manager, unsettled) : [];
+        if (unsettled.length === 0) profiles = [];
+        else profiles = await this.tags.lockRange(payload, manager, settled > 0 ? unsettled : undefined);
       } else {
         profiles = await this.tags.lockRange(payload, manager);
       }
