@@ -29,6 +29,20 @@ export function parseHistogram(exposition: string, name: string): HistogramSnaps
   return { buckets, sum, count };
 }
 
+// Histograms of the same metric from several processes (same buckets) added up; null when none has it.
+export function sumHistograms(snapshots: readonly (HistogramSnapshot | null)[]): HistogramSnapshot | null {
+  const present = snapshots.filter((snapshot): snapshot is HistogramSnapshot => snapshot !== null);
+  if (present.length === 0) return null;
+  const counts = new Map<number, number>();
+  for (const snapshot of present)
+    for (const bucket of snapshot.buckets) counts.set(bucket.le, (counts.get(bucket.le) ?? 0) + bucket.count);
+  return {
+    buckets: [...counts].map(([le, count]) => ({ le, count })).sort((a, b) => a.le - b.le),
+    sum: present.reduce((total, snapshot) => total + snapshot.sum, 0),
+    count: present.reduce((total, snapshot) => total + snapshot.count, 0),
+  };
+}
+
 export function histogramDelta(
   before: HistogramSnapshot | null,
   after: HistogramSnapshot,

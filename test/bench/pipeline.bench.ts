@@ -10,6 +10,7 @@ import {
   histogramQuantile,
   histogramSumCount,
   parseHistogram,
+  sumHistograms,
   percentile,
   seriesValue,
 } from './pipeline-metrics';
@@ -18,13 +19,13 @@ import { freePort, runToCompletion, ServiceProcess, sleep } from './pipeline-pro
 import { runWritePhase } from './pipeline-writes';
 import { describePostgres } from './postgres-settings';
 
-// The whole pipeline on the shipped catalog and generated profiles, with the API and one worker
+// The whole pipeline on the shipped catalog and generated profiles, with the API and --workers worker processes
 // started from dist as child processes against a database and a queue prefix of its own:
 //   (a) the first full evaluation of every customer (a recompute run), (b) a recompute where
 //   nothing changes, (c) profile merge-patches at a fixed rate with tag freshness, and the
 //   in-memory limit (CatalogEvaluator over the same profiles) measured in the same run.
 // Usage (after `npm run build`):
-//   npm run bench:pipeline -- --customers <n> [--rate 200] [--seconds 30] [--seed 42]
+//   npm run bench:pipeline -- --customers <n> [--workers 1] [--rate 200] [--seconds 30] [--seed 42]
 //     [--database-url postgres://postgres@127.0.0.1:5432/tagforge_bench] [--redis-url redis://127.0.0.1:6379]
 //     [--keep-database]
 // Progress goes to stderr; the last line of stdout is one JSON object.
@@ -35,6 +36,7 @@ const RUN_POLL_MS = 250;
 
 interface Options {
   customers: number;
+  workers: number;
   rate: number;
   seconds: number;
   seed: number;
@@ -74,6 +76,7 @@ function parseOptions(): Options {
     throw new Error('--customers must be a whole number up to 9,999,999');
   return {
     customers,
+    workers: Math.trunc(positive('--workers', 1)),
     rate: positive('--rate', 200),
     seconds: positive('--seconds', 30),
     seed: positive('--seed', 42),
@@ -134,21 +137,32 @@ async function timedRecompute(
   }
 }
 
-async function scrapeFreshness(metricsUrl: string) {
-  const response = await getText(metricsUrl);
-  if (response?.status !== 200) throw new Error(`worker metrics at ${metricsUrl} did not answer`);
-  return parseHistogram(response.text, FRESHNESS_METRIC);
+// The freshness histogram of every worker, summed.
+async function scrapeFreshness(metricsUrls: readonly string[]) {
+  const snapshots = [];
+  for (const url of metricsUrls) {
+    const response = await getText(url);
+    if (response?.status !== 200) throw new Error(`worker metrics at ${url} did not answer`);
+    snapshots.push(parseHistogram(response.text, FRESHNESS_METRIC));
+  }
+  return sumHistograms(snapshots);
 }
 
-// Run-chunk jobs from the worker's own metrics: how long they took and how many attempts failed
+// Run-chunk jobs from the workers' own metrics: how long they took and how many attempts failed
 // (a failed attempt is retried by BullMQ, its work thrown away).
-async function scrapeChunkJobs(metricsUrl: string): Promise<{ sum: number; count: number; failed: number }> {
-  const response = await getText(metricsUrl);
-  if (response?.status !== 200) return { sum: 0, count: 0, failed: 0 };
-  return {
-    ...histogramSumCount(response.text, 'tagforge_job_duration_seconds', '{name="run-chunk"}'),
-    failed: seriesValue(response.text, 'tagforge_jobs_total{name="run-chunk",outcome="failed"}'),
-  };
+async function scrapeChunkJobs(
+  metricsUrls: readonly string[],
+): Promise<{ sum: number; count: number; failed: number }> {
+  const total = { sum: 0, count: 0, failed: 0 };
+  for (const url of metricsUrls) {
+    const response = await getText(url);
+    if (response?.status !== 200) continue;
+    const jobs = histogramSumCount(response.text, 'tagforge_job_duration_seconds', '{name="run-chunk"}');
+    total.sum += jobs.sum;
+    total.count += jobs.count;
+    total.failed += seriesValue(response.text, 'tagforge_jobs_total{name="run-chunk",outcome="failed"}');
+  }
+  return total;
 }
 
 async function deleteQueueKeys(redisUrl: string, prefix: string): Promise<number> {
@@ -227,7 +241,6 @@ async function main(): Promise<void> {
     // customer; started on the empty database it has nothing to do, so run (a) below is the first
     // evaluation of the loaded customers.
     const apiPort = await freePort();
-    const metricsPort = await freePort();
     const logs = join(tmpdir(), `tagforge-bench-${process.pid}`);
     const api = ServiceProcess.start(
       'api',
@@ -236,19 +249,26 @@ async function main(): Promise<void> {
       `${logs}-api.log`,
     );
     services.push(api);
-    const worker = ServiceProcess.start(
-      'worker',
-      join(ROOT, 'dist/apps/worker/src/main.js'),
-      { ...env, WORKER_METRICS_PORT: String(metricsPort) },
-      `${logs}-worker.log`,
-    );
-    services.push(worker);
-    const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+    const workers: ServiceProcess[] = [];
+    const metricsUrls: string[] = [];
+    for (let index = 1; index <= options.workers; index += 1) {
+      const metricsPort = await freePort();
+      const worker = ServiceProcess.start(
+        `worker ${index}`,
+        join(ROOT, 'dist/apps/worker/src/main.js'),
+        { ...env, WORKER_METRICS_PORT: String(metricsPort) },
+        `${logs}-worker-${index}.log`,
+      );
+      services.push(worker);
+      workers.push(worker);
+      metricsUrls.push(`http://127.0.0.1:${metricsPort}/metrics`);
+    }
     await api.waitUntilReady(`http://127.0.0.1:${apiPort}/health/ready`, 120_000);
-    await worker.waitUntilReady(metricsUrl, 120_000);
+    for (const [index, worker] of workers.entries()) await worker.waitUntilReady(metricsUrls[index], 120_000);
     await waitForIdleRuns(db, 120_000);
     progress(
-      `api (pid ${api.pid}, :${apiPort}) and worker (pid ${worker.pid}, metrics :${metricsPort}) ready; logs ${logs}-*.log`,
+      `api (pid ${api.pid}, :${apiPort}) and ${workers.length} worker(s) (pids ${workers.map((w) => w.pid).join(', ')}) ` +
+        `ready; logs ${logs}-*.log`,
     );
     const client = new BenchHttpClient(`http://127.0.0.1:${apiPort}`, apiKey);
     http = client;
@@ -271,15 +291,20 @@ async function main(): Promise<void> {
       `loaded in ${load.loadSeconds.toFixed(1)} s; in-memory ${inMemoryCustomersPerSec.toFixed(0)} customers/s`,
     );
 
-    const meter = new CpuMeter([api, worker], db);
-    const serviceNames = ['api', 'worker'];
+    const meter = new CpuMeter([api, ...workers], db);
+    const serviceNames = ['api', ...workers.map((_, index) => `worker ${index + 1}`)];
+    // CPU seconds of all the workers together (services[0] is the API).
+    const workersCpu = (cpu: { services: (number | null)[] }) =>
+      cpu.services
+        .slice(1)
+        .reduce<number | null>((sum, seconds) => (seconds === null ? sum : (sum ?? 0) + seconds), null);
     const runTimeoutMs = Math.max(600_000, customers * 10);
     const measureRun = async (label: string) => {
       const cpuPhase = await meter.start();
-      const jobsBefore = await scrapeChunkJobs(metricsUrl);
+      const jobsBefore = await scrapeChunkJobs(metricsUrls);
       const result = await timedRecompute(client, label, services, runTimeoutMs);
       const cpu = await cpuPhase.stop();
-      const jobsAfter = await scrapeChunkJobs(metricsUrl);
+      const jobsAfter = await scrapeChunkJobs(metricsUrls);
       const chunks = {
         count: jobsAfter.count - jobsBefore.count,
         sum: jobsAfter.sum - jobsBefore.sum,
@@ -305,7 +330,7 @@ async function main(): Promise<void> {
     if (second.run.changed !== 0)
       progress(`warning: the no-change recompute changed ${second.run.changed} tags`);
 
-    const before = await scrapeFreshness(metricsUrl);
+    const before = await scrapeFreshness(metricsUrls);
     const writesCpuPhase = await meter.start();
     progress(`(c) writes: ${options.rate}/s for ${options.seconds} s`);
     const writes = await runWritePhase({
@@ -323,7 +348,7 @@ async function main(): Promise<void> {
     // The histogram is observed just before each evaluation commits; let the last ones land.
     await sleep(500);
     const writesCpu = await writesCpuPhase.stop();
-    const after = await scrapeFreshness(metricsUrl);
+    const after = await scrapeFreshness(metricsUrls);
     const delta = after ? histogramDelta(before, after) : null;
     const histogramP50 = delta ? histogramQuantile(delta, 0.5) : null;
     const histogramP99 = delta ? histogramQuantile(delta, 0.99) : null;
@@ -339,7 +364,7 @@ async function main(): Promise<void> {
       seconds === null ? 'n/a' : `${((seconds / customers) * 1e6).toFixed(0)} us`;
     out(
       `pipeline: ${customers} customers x ${tags} active definitions, node ${process.version}, ` +
-        `WORKER_CONCURRENCY ${process.env.WORKER_CONCURRENCY ?? 'default'}`,
+        `${options.workers} worker process(es), WORKER_CONCURRENCY ${process.env.WORKER_CONCURRENCY ?? 'default'}`,
     );
     out(postgres);
     out(
@@ -356,7 +381,7 @@ async function main(): Promise<void> {
           `mean ${(run.chunks.sum / Math.max(1, run.chunks.count)).toFixed(2)} s each`,
       );
       out(
-        `    ${describeCpu(run.cpu, serviceNames)}; per customer: worker ${perCustomer(run.cpu.services[1])}, ` +
+        `    ${describeCpu(run.cpu, serviceNames)}; per customer: worker(s) ${perCustomer(workersCpu(run.cpu))}, ` +
           `postgres ${perCustomer(run.cpu.backends)} (+ background ${perCustomer(run.cpu.background)})`,
       );
     }
@@ -390,7 +415,7 @@ async function main(): Promise<void> {
         : `${((seconds / writes.succeeded) * 1000).toFixed(1)} ms`;
     out(
       `    ${describeCpu(writesCpu, serviceNames)}; per write: api ${perWrite(writesCpu.services[0])}, ` +
-        `worker ${perWrite(writesCpu.services[1])}, postgres ${perWrite(writesCpu.backends)} (+ background ${perWrite(writesCpu.background)})`,
+        `worker(s) ${perWrite(workersCpu(writesCpu))}, postgres ${perWrite(writesCpu.backends)} (+ background ${perWrite(writesCpu.background)})`,
     );
     if (!delta)
       progress(`warning: the worker exports no ${FRESHNESS_METRIC}; freshness below is the polled one`);
@@ -418,7 +443,7 @@ async function main(): Promise<void> {
     const deleted = await deleteQueueKeys(options.redisUrl, prefix).catch(() => 0);
     if (!options.keepDatabase) await dropDatabase(options.databaseUrl);
     progress(
-      `stopped api and worker, removed ${deleted} redis keys under ${prefix}` +
+      `stopped api and workers, removed ${deleted} redis keys under ${prefix}` +
         (options.keepDatabase ? `, kept ${options.databaseUrl}` : ', dropped the database'),
     );
   }
