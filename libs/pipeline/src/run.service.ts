@@ -15,7 +15,6 @@ import {
   SandboxRepository,
   type ChunkRange,
   type CustomerTagChange,
-  type RangeProfile,
   type UnlockedProfile,
   type EvaluationRunEntity,
   type RunKind,
@@ -47,13 +46,12 @@ function rangesOf(sortedIds: readonly string[], size: number): ChunkRange[] {
 // evaluation writes ~40 tags and history rows per customer: about a second per chunk here).
 export const RUN_CHUNK_SIZE = 1000;
 
-// Nothing to write for this customer: its evaluation has caught up with its profile, and the fresh
-// tags (no rule failed) are exactly those its stored digest describes.
-function isSettled(stored: UnlockedProfile, evaluator: CatalogEvaluator, now: number): boolean {
-  if (stored.profile === null || stored.tagDigest === null || stored.evaluatedVersion < stored.version)
-    return false;
-  const fresh = evaluator.evaluateCustomer(stored.profile, now);
-  return fresh.errors.length === 0 && tagDigest(fresh.values, evaluator.sortedIds) === stored.tagDigest;
+// Nothing to write for this customer: the fresh tags (no rule failed) are exactly those its stored
+// digest describes.
+function isSettled({ settleable }: UnlockedProfile, evaluator: CatalogEvaluator, now: number): boolean {
+  if (settleable === null) return false;
+  const fresh = evaluator.evaluateCustomer(settleable.profile, now);
+  return fresh.errors.length === 0 && tagDigest(fresh.values, evaluator.sortedIds) === settleable.tagDigest;
 }
 
 const CAUSE_OF_RUN: Record<RunKind, TagEventCause> = {
@@ -157,26 +155,17 @@ export class RunService {
         : 0;
       // Over the whole catalog, customers whose fresh tags match their stored digest are settled
       // without a lock, a read of their tags or a write; only the others go the long way.
-      let settled = 0;
-      let profiles: RangeProfile[];
-      if (wholeCatalog && removed === 0) {
-        const unsettled: string[] = [];
-        for (const stored of await this.tags.readRange(payload, manager)) {
-          if (isSettled(stored, evaluator, now)) settled += 1;
-          else unsettled.push(stored.customerId);
-        }
-        if (unsettled.length === 0) profiles = [];
-        else profiles = await this.tags.lockRange(payload, manager, settled > 0 ? unsettled : undefined);
-      } else {
-        profiles = await this.tags.lockRange(payload, manager);
-      }
-      const lockedIds = profiles.map((profile) => profile.customerId);
+      const { settled, unsettled } =
+        wholeCatalog && removed === 0
+          ? await this.settle(payload, evaluator, now, manager)
+          : { settled: 0, unsettled: undefined };
+      const profiles = unsettled?.length === 0 ? [] : await this.tags.lockRange(payload, manager, unsettled);
       // A run over part of the catalog reads only the tags it evaluates and the tags their rules read.
       const currentByCustomer =
         only.size > 0 && profiles.length > 0
           ? await this.tags.currentInRange(payload, manager, {
               tagIds: wholeCatalog ? undefined : [...evaluator.withInputs(only)],
-              customerIds: settled > 0 ? lockedIds : undefined,
+              customerIds: unsettled,
             })
           : new Map<string, Map<string, TagState>>();
       const changes: CustomerTagChange[] = [];
@@ -213,6 +202,23 @@ export class RunService {
       await this.runs.recordChunk(payload.runId, payload.chunk, counts, manager);
       return counts;
     });
+  }
+
+  // The chunk's customers read without locks and those a fresh evaluation settles counted; the others
+  // are returned, or undefined when that is all of them (the chunk's range then locks them as a whole).
+  private async settle(
+    range: ChunkRange,
+    evaluator: CatalogEvaluator,
+    now: number,
+    manager: EntityManager,
+  ): Promise<{ settled: number; unsettled: string[] | undefined }> {
+    let settled = 0;
+    const unsettled: string[] = [];
+    for (const stored of await this.tags.readRange(range, manager)) {
+      if (isSettled(stored, evaluator, now)) settled += 1;
+      else unsettled.push(stored.customerId);
+    }
+    return { settled, unsettled: settled === 0 ? undefined : unsettled };
   }
 
   // Evaluates the drafts (and every tag reading them) against live tags, writing no live state:

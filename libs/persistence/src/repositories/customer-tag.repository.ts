@@ -66,13 +66,11 @@ export interface RangeProfile {
   version: number;
 }
 
-// A profile read without a lock, with the bookkeeping of its last evaluation.
+// A profile read without a lock: with its tag digest when a fresh evaluation can settle it (it has a
+// digest and has been evaluated since its last write), else null.
 export interface UnlockedProfile {
   customerId: string;
-  profile: Record<string, unknown> | null;
-  version: number;
-  evaluatedVersion: number;
-  tagDigest: string | null;
+  settleable: { profile: Record<string, unknown>; tagDigest: string } | null;
 }
 
 export interface EvaluationLock {
@@ -229,7 +227,8 @@ export class CustomerTagRepository {
   }
 
   // After a run that evaluated the whole catalog on these (locked) profiles: nothing is pending for
-  // them any more, and their tags are those of `tagDigest`. Rows already up to date are not rewritten.
+  // them any more, and their tags are those of `tagDigest`. Rows already up to date are not rewritten
+  // (a profile evaluated at its version has no pending paths).
   async markEvaluated(
     customers: readonly { customerId: string; version: number; tagDigest: string }[],
     manager: EntityManager,
@@ -237,9 +236,7 @@ export class CustomerTagRepository {
     if (customers.length === 0) return;
     await manager.query(
       `UPDATE customer_profile AS p
-          SET evaluated_version = greatest(p.evaluated_version, v.version),
-              pending_paths = CASE WHEN p.evaluated_version < v.version THEN '{}' ELSE p.pending_paths END,
-              tag_digest = v.tag_digest
+          SET evaluated_version = v.version, pending_paths = '{}', tag_digest = v.tag_digest
          FROM unnest($1::varchar[], $2::bigint[], $3::varchar[]) AS v(customer_id, version, tag_digest)
         WHERE p.customer_id = v.customer_id
           AND (p.evaluated_version < v.version OR p.tag_digest IS DISTINCT FROM v.tag_digest)`,
@@ -263,29 +260,21 @@ export class CustomerTagRepository {
   }
 
   // A chunk's profiles without locks: a recompute evaluates them, then locks only the customers whose
-  // fresh tags do not match their stored digest. A profile that cannot be settled that way (no digest,
-  // or not evaluated since its last write) is left out (null): it will be read under the lock.
+  // fresh tags do not match their stored digest. The profile of a customer that cannot be settled that
+  // way is not sent: it will be read under the lock.
   async readRange(range: CustomerRange, manager: EntityManager): Promise<UnlockedProfile[]> {
-    const rows: {
-      customer_id: string;
-      profile: Record<string, unknown> | null;
-      version: string;
-      evaluated_version: string;
-      tag_digest: string | null;
-    }[] = await manager.query(
-      `SELECT customer_id, version, evaluated_version, tag_digest,
-              CASE WHEN tag_digest IS NOT NULL AND evaluated_version >= version THEN profile END AS profile
-         FROM customer_profile
-        WHERE ($1::varchar IS NULL OR customer_id > $1) AND customer_id <= $2 AND version > 0
-        ORDER BY customer_id`,
-      [range.afterCustomerId, range.lastCustomerId],
-    );
+    const rows: { customer_id: string; profile: Record<string, unknown> | null; tag_digest: string }[] =
+      await manager.query(
+        `SELECT customer_id, tag_digest,
+                CASE WHEN tag_digest IS NOT NULL AND evaluated_version >= version THEN profile END AS profile
+           FROM customer_profile
+          WHERE ($1::varchar IS NULL OR customer_id > $1) AND customer_id <= $2 AND version > 0
+          ORDER BY customer_id`,
+        [range.afterCustomerId, range.lastCustomerId],
+      );
     return rows.map((row) => ({
       customerId: row.customer_id,
-      profile: row.profile,
-      version: Number(row.version),
-      evaluatedVersion: Number(row.evaluated_version),
-      tagDigest: row.tag_digest,
+      settleable: row.profile === null ? null : { profile: row.profile, tagDigest: row.tag_digest },
     }));
   }
 
