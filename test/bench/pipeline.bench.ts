@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
@@ -17,17 +17,19 @@ import {
 import { CpuMeter, describeCpu } from './pipeline-cpu';
 import { freePort, runToCompletion, ServiceProcess, sleep } from './pipeline-processes';
 import { runWritePhase } from './pipeline-writes';
+import { measureSqlWriteFloor } from './pipeline-sql-floor';
 import { describePostgres } from './postgres-settings';
 
 // The whole pipeline on the shipped catalog and generated profiles, with the API and --workers worker processes
 // started from dist as child processes against a database and a queue prefix of its own:
 //   (a) the first full evaluation of every customer (a recompute run), (b) a recompute where
-//   nothing changes, (c) profile merge-patches at a fixed rate with tag freshness, and the
-//   in-memory limit (CatalogEvaluator over the same profiles) measured in the same run.
+//   nothing changes, (c) profile merge-patches at a fixed rate with tag freshness, and two peers
+//   measured in the same run: the in-memory limit (CatalogEvaluator over the same profiles) and the
+//   plain-SQL floor of (a) (Postgres copying a sample of (a)'s rows into tables with the same indexes).
 // Usage (after `npm run build`):
 //   npm run bench:pipeline -- --customers <n> [--workers 1] [--rate 200] [--seconds 30] [--seed 42]
 //     [--database-url postgres://postgres@127.0.0.1:5432/tagforge_bench] [--redis-url redis://127.0.0.1:6379]
-//     [--keep-database]
+//     [--keep-database] [--floor-sample 100000]
 // Progress goes to stderr; the last line of stdout is one JSON object.
 
 const ROOT = resolve(__dirname, '../../..');
@@ -43,6 +45,7 @@ interface Options {
   databaseUrl: string;
   redisUrl: string;
   keepDatabase: boolean;
+  floorSample: number;
 }
 
 interface RunView {
@@ -83,6 +86,7 @@ function parseOptions(): Options {
     databaseUrl: argument('--database-url') ?? 'postgres://postgres@127.0.0.1:5432/tagforge_bench',
     redisUrl: argument('--redis-url') ?? 'redis://127.0.0.1:6379',
     keepDatabase: process.argv.includes('--keep-database'),
+    floorSample: Math.trunc(positive('--floor-sample', Math.min(customers, 100_000))),
   };
 }
 
@@ -356,6 +360,16 @@ async function main(): Promise<void> {
     const sampledP99 = percentile(writes.freshnessMs, 0.99);
     const errorCount = Object.values(writes.errors).reduce((sum, entry) => sum + entry.count, 0);
 
+    const floorConnections = availableParallelism();
+    progress(
+      `plain-SQL floor of (a): copying (a)'s rows of ${options.floorSample} customers, ${floorConnections} connections`,
+    );
+    const floor = await measureSqlWriteFloor(options.databaseUrl, {
+      customers,
+      sampleCustomers: options.floorSample,
+      connections: floorConnections,
+    });
+
     const postgres = await describePostgres(db);
     const customersPerSec = customers / first.seconds;
     const ratioToInMemory = customersPerSec / inMemoryCustomersPerSec;
@@ -392,6 +406,12 @@ async function main(): Promise<void> {
     out(
       `in-memory CatalogEvaluator: ${inMemoryCustomersPerSec.toFixed(0)} customers/s ` +
         `(${load.inMemorySeconds.toFixed(2)} s); pipeline/in-memory = ${ratioToInMemory.toFixed(4)}`,
+    );
+    out(
+      `plain-SQL floor of (a): ${floor.tagRows} customer_tag + ${floor.eventRows} tag_event rows of ${floor.customers} ` +
+        `customers copied into tables with the same indexes (${floorConnections} connections, a transaction per 1,000 ` +
+        `customers) in ${floor.seconds.toFixed(2)} s; for all ${customers}: ${floor.projectedSeconds.toFixed(1)} s; ` +
+        `(a)/floor = ${(first.seconds / floor.projectedSeconds).toFixed(2)}`,
     );
     out(
       `(c) writes: ${writes.attempted} sent at ${options.rate}/s, ${writes.succeeded} ok, ${errorCount} errors, ` +

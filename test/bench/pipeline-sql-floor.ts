@@ -1,0 +1,85 @@
+import { performance } from 'node:perf_hooks';
+import { Client } from 'pg';
+
+// The plain-SQL peer of (a): how long Postgres alone takes to write the rows a first evaluation
+// writes. A sample of 1,000-customer blocks, spread over the id space, is copied from the tables
+// (a) filled into empty tables with the same columns, defaults and indexes, one transaction per
+// block as a run chunk commits, on `connections` connections at once. No evaluation, no client-side
+// rows, no profile update: the result is a lower bound on (a) for this schema on this machine
+// (empty indexes are cheaper to insert into than full ones, so the bound is, if anything, low).
+
+export interface SqlFloor {
+  customers: number;
+  tagRows: number;
+  eventRows: number;
+  seconds: number;
+  // Projected to every customer at the sampled rate.
+  projectedSeconds: number;
+}
+
+const BLOCK = 1000;
+const TAG_COPY = 'bench_floor_customer_tag';
+const EVENT_COPY = 'bench_floor_tag_event';
+
+export async function measureSqlWriteFloor(
+  databaseUrl: string,
+  options: { customers: number; sampleCustomers: number; connections: number },
+): Promise<SqlFloor> {
+  const clients = Array.from(
+    { length: options.connections },
+    () => new Client({ connectionString: databaseUrl }),
+  );
+  await Promise.all(clients.map((client) => client.connect()));
+  const [admin] = clients;
+  try {
+    await admin.query(`DROP TABLE IF EXISTS ${TAG_COPY}, ${EVENT_COPY}`);
+    await admin.query(`CREATE TABLE ${TAG_COPY} (LIKE customer_tag INCLUDING ALL)`);
+    await admin.query(`CREATE TABLE ${EVENT_COPY} (LIKE tag_event INCLUDING ALL)`);
+    const stride = Math.max(1, Math.floor(options.customers / options.sampleCustomers));
+    const { rows: blocks } = await admin.query<{ lo: string; hi: string; customers: number }>(
+      `SELECT min(customer_id) AS lo, max(customer_id) AS hi, count(*)::int AS customers
+         FROM (SELECT customer_id, (row_number() OVER (ORDER BY customer_id) - 1) / $1 AS block
+                 FROM customer_profile) AS numbered
+        WHERE block % $2 = 0
+        GROUP BY block ORDER BY block`,
+      [BLOCK, stride],
+    );
+    let next = 0;
+    let tagRows = 0;
+    let eventRows = 0;
+    const copyBlocks = async (client: Client) => {
+      for (let index = next++; index < blocks.length; index = next++) {
+        const { lo, hi } = blocks[index];
+        await client.query('BEGIN');
+        await client.query('SET LOCAL synchronous_commit = off');
+        const tags = await client.query(
+          `INSERT INTO ${TAG_COPY} SELECT * FROM customer_tag WHERE customer_id BETWEEN $1 AND $2`,
+          [lo, hi],
+        );
+        const events = await client.query(
+          `INSERT INTO ${EVENT_COPY} (customer_id, tag_id, old_value, new_value, tag_version, profile_version, cause, run_id)
+           SELECT customer_id, tag_id, old_value, new_value, tag_version, profile_version, cause, run_id
+             FROM tag_event WHERE customer_id BETWEEN $1 AND $2`,
+          [lo, hi],
+        );
+        await client.query('COMMIT');
+        tagRows += tags.rowCount ?? 0;
+        eventRows += events.rowCount ?? 0;
+      }
+    };
+    const started = performance.now();
+    await Promise.all(clients.map(copyBlocks));
+    const seconds = (performance.now() - started) / 1000;
+    const sampled = blocks.reduce((sum, block) => sum + block.customers, 0);
+    return {
+      customers: sampled,
+      tagRows,
+      eventRows,
+      seconds,
+      projectedSeconds: (seconds / sampled) * options.customers,
+    };
+  } finally {
+    await admin.query(`DROP TABLE IF EXISTS ${TAG_COPY}, ${EVENT_COPY}`).catch(() => undefined);
+    await Promise.allSettled(clients.map((client) => client.end()));
+  }
+}
