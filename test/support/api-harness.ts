@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { INestApplication } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { NestFactory } from '@nestjs/core';
@@ -10,7 +10,7 @@ import { createTestDatabase } from './test-database';
 export const BOOTSTRAP_KEY = 'test-bootstrap-key-0123456789abcdef';
 
 export interface ApiHarness {
-  app: INestApplication;
+  app: NestFastifyApplication;
   http: TestAgent;
   databaseUrl: string;
   queuePrefix: string;
@@ -31,10 +31,11 @@ export async function startApi(env: Record<string, string> = {}): Promise<ApiHar
   };
   const previous = Object.fromEntries(Object.keys(settings).map((key) => [key, process.env[key]]));
   Object.assign(process.env, settings);
-  let app: INestApplication;
+  let app: NestFastifyApplication;
   try {
     app = await createApiApp();
     await app.init();
+    await app.getHttpAdapter().getInstance().ready();
   } finally {
     for (const [key, value] of Object.entries(previous)) {
       if (value === undefined) delete process.env[key];

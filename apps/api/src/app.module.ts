@@ -1,4 +1,4 @@
-import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { ThrottlerModule } from '@nestjs/throttler';
@@ -14,9 +14,7 @@ import { KeyThrottlerGuard } from './auth/key-throttler.guard';
 import { BootstrapKeyService } from './auth/bootstrap-key.service';
 import { HealthController } from './health/health.controller';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
-import { BodyParserMiddleware } from './http/body-parser.middleware';
 import { RequireBodyGuard } from './http/require-body.guard';
-import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware';
 import { MetricsController } from './metrics/metrics.controller';
 import { ProfilesController } from './profiles/profiles.controller';
 import { CustomerTagsController } from './customers/customer-tags.controller';
@@ -66,8 +64,4 @@ import { TagsController } from './tags/tags.controller';
     { provide: APP_FILTER, useClass: AllExceptionsFilter },
   ],
 })
-export class AppModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(HttpMetricsMiddleware, BodyParserMiddleware).forRoutes('{*path}');
-  }
-}
+export class AppModule {}

@@ -10,7 +10,8 @@ async function main(): Promise<void> {
   const app = await createApiApp();
   const logger = new Logger('Shutdown');
   closeOnSignals(app, (message) => logger.log(message));
-  await app.listen(config.PORT);
+  // Every interface, as in a container; Fastify alone would listen on localhost only.
+  await app.listen(config.PORT, '0.0.0.0');
 }
 
 main().catch((error: unknown) => {

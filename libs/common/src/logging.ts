@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import { RequestMethod } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { AppConfig } from './config';
 
@@ -9,17 +9,10 @@ export function loggerModule() {
   return LoggerModule.forRootAsync({
     inject: [AppConfig],
     useFactory: (config: AppConfig) => ({
+      // Every route: under the Fastify adapter the module's default pattern matches none.
+      forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
       pinoHttp: {
         level: config.LOG_LEVEL,
-        genReqId: (req: IncomingMessage, res: ServerResponse) => {
-          const incoming = req.headers['x-request-id'];
-          const id =
-            typeof incoming === 'string' && /^[A-Za-z0-9_.:-]{1,64}$/.test(incoming)
-              ? incoming
-              : randomUUID();
-          res.setHeader('x-request-id', id);
-          return id;
-        },
         serializers: {
           req: (req: { id?: unknown; method?: string; url?: string }) => ({
             id: req.id,

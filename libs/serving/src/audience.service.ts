@@ -66,10 +66,12 @@ export class AudienceService {
     kind: AudienceKind,
     format: ExportFormat,
     asOfText: string | undefined,
-    out: Writable,
+    // Called once the request is known to be valid: the stream the members are written to.
+    open: () => Writable,
   ): Promise<void> {
     await this.requireAudience(id, kind);
     const asOf = parseInstant(asOfText, 'asOf');
+    const out = open();
     if (format === 'csv') out.write('customer_id,since\n');
     let after: string | null = null;
     for (;;) {

@@ -1,4 +1,5 @@
-import type { Request, Response } from 'express';
+import accepts from 'accepts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AudienceKind, AudienceService, ExportFormat } from '@tagforge/serving';
 
 // Members as JSON pages, or the whole list streamed as CSV / NDJSON, by the Accept header.
@@ -7,23 +8,28 @@ export async function sendMembers(
   kind: AudienceKind,
   id: string,
   query: { limit?: string; cursor?: string; asOf?: string },
-  request: Request,
-  response: Response,
+  request: FastifyRequest,
+  reply: FastifyReply,
 ): Promise<void> {
+  const accept = accepts(request.raw);
   const format: ExportFormat | null =
-    request.accepts(['application/json', 'text/csv', 'application/x-ndjson']) === 'text/csv'
+    accept.type(['application/json', 'text/csv', 'application/x-ndjson']) === 'text/csv'
       ? 'csv'
-      : request.accepts(['application/json', 'application/x-ndjson']) === 'application/x-ndjson'
+      : accept.type(['application/json', 'application/x-ndjson']) === 'application/x-ndjson'
         ? 'ndjson'
         : null;
   if (!format) {
-    response.json(await audiences.members(id, kind, query));
+    await reply.send(await audiences.members(id, kind, query));
     return;
   }
-  response.setHeader('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson');
-  response.setHeader(
-    'Content-Disposition',
-    `attachment; filename="${id}.${format === 'csv' ? 'csv' : 'ndjson'}"`,
-  );
-  await audiences.exportMembers(id, kind, format, query.asOf, response);
+  await audiences.exportMembers(id, kind, format, query.asOf, () => {
+    // The export writes to the socket itself, page by page, with backpressure.
+    reply.hijack();
+    reply.raw.writeHead(200, {
+      ...(reply.getHeaders() as Record<string, string>),
+      'Content-Type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson',
+      'Content-Disposition': `attachment; filename="${id}.${format === 'csv' ? 'csv' : 'ndjson'}"`,
+    });
+    return reply.raw;
+  });
 }

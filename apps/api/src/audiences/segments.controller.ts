@@ -8,7 +8,7 @@ import {
   ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AudienceService } from '@tagforge/serving';
 import { RequireScope } from '../auth/require-scope.decorator';
 import { ERROR_RESPONSES } from '../http/openapi';
@@ -97,8 +97,8 @@ export class SegmentsController {
   members(
     @Param('id') id: string,
     @Query() query: { limit?: string; cursor?: string; asOf?: string },
-    @Req() request: Request,
-    @Res() response: Response,
+    @Req() request: FastifyRequest,
+    @Res() response: FastifyReply,
   ) {
     return sendMembers(this.audiences, 'segment', id, query, request, response);
   }
@@ -134,8 +134,8 @@ export class TagAudiencesController {
   members(
     @Param('id') id: string,
     @Query() query: { limit?: string; cursor?: string; asOf?: string },
-    @Req() request: Request,
-    @Res() response: Response,
+    @Req() request: FastifyRequest,
+    @Res() response: FastifyReply,
   ) {
     return sendMembers(this.audiences, 'tag', id, query, request, response);
   }

@@ -1,11 +1,11 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { ApiKeyService, grants, type Principal, type Scope } from '@tagforge/auth';
 import { ErrorCode, TagforgeException } from '@tagforge/common';
 import { PUBLIC_ROUTE, REQUIRED_SCOPE } from './require-scope.decorator';
 
-export type AuthenticatedRequest = Request & { principal?: Principal };
+export type AuthenticatedRequest = FastifyRequest & { principal?: Principal };
 
 @Injectable()
 export class ApiKeyGuard implements CanActivate {

@@ -24,7 +24,7 @@ export class CustomerTagsController {
     private readonly views: CustomerViewService,
   ) {}
 
-  @Post('tags\\:lookup')
+  @Post('tags::lookup')
   @HttpCode(200)
   @RequireScope('tags:read')
   @ApiOperation({

@@ -5,7 +5,7 @@ import {
   type ArgumentsHost,
   type ExceptionFilter,
 } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { mapError } from './error-body';
 
 // One place maps every failure to `{ "error": { code, message, details } }` and its status.
@@ -14,11 +14,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger(AllExceptionsFilter.name);
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
     const health = healthReport(exception);
     if (health) {
       // Readiness keeps terminus's report, which names the dependency that is down.
-      response.status(503).json(health);
+      void reply.status(503).send(health);
       return;
     }
     const mapped = mapError(exception);
@@ -28,12 +28,13 @@ export class AllExceptionsFilter implements ExceptionFilter {
         exception instanceof Error ? (exception.stack ?? exception.message) : 'non-error thrown',
       );
     }
-    if (response.headersSent) {
-      response.destroy();
+    // A stream already under way (an export) cannot turn into an error answer: cut it off.
+    if (reply.sent || reply.raw.headersSent) {
+      reply.raw.destroy();
       return;
     }
-    if (mapped.status === 503) response.setHeader('Retry-After', '5');
-    response.status(mapped.status).json(mapped.body);
+    if (mapped.status === 503) void reply.header('Retry-After', '5');
+    void reply.status(mapped.status).send(mapped.body);
   }
 }
 

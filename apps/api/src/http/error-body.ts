@@ -44,22 +44,11 @@ export function mapError(error: unknown): MappedError {
   if (error instanceof TagforgeException) return shaped(error.code, error.message, error.details);
   if (error instanceof ThrottlerException)
     return shaped(ErrorCode.RateLimited, 'too many requests; retry later');
-  const bodyParserError = error as { type?: string; status?: number; message?: string; body?: string };
-  switch (bodyParserError.type ?? '') {
-    case 'entity.too.large':
+  const fastifyError = fastifyErrorOf(error);
+  if (fastifyError) {
+    if (fastifyError.statusCode === 413)
       return shaped(ErrorCode.PayloadTooLarge, 'the request body is larger than this route accepts');
-    case 'entity.parse.failed':
-      return shaped(
-        ErrorCode.InvalidJson,
-        `the body is not valid JSON: ${bodyParserError.message ?? ''}`.trim(),
-      );
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-      return shaped(ErrorCode.UnsupportedMediaType, bodyParserError.message ?? 'unsupported body encoding');
-    case 'request.aborted':
-      return shaped(ErrorCode.BadRequest, 'the request was aborted by the client');
-    default:
-      break;
+    return shaped(STATUS_TO_CODE[fastifyError.statusCode] ?? ErrorCode.BadRequest, fastifyError.message);
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();
@@ -108,4 +97,18 @@ function shaped(
     body: { error: details === undefined ? { code, message } : { code, message, details } },
     unexpected: false,
   };
+}
+
+// Fastify's own refusals (body too large, bad Content-Length, a body on a method without one): a
+// client error with its status, which the error handler would otherwise take for a failure.
+function fastifyErrorOf(error: unknown): { statusCode: number; message: string } | null {
+  if (!(error instanceof Error)) return null;
+  const { code, statusCode } = error as Error & { code?: unknown; statusCode?: unknown };
+  return typeof code === 'string' &&
+    code.startsWith('FST_') &&
+    typeof statusCode === 'number' &&
+    statusCode >= 400 &&
+    statusCode < 500
+    ? { statusCode, message: error.message }
+    : null;
 }

@@ -105,7 +105,7 @@ export class ProfilesController {
     return this.ingestion.erase(id, actorOf(principal));
   }
 
-  @Post('profiles\\:batch')
+  @Post('profiles::batch')
   @HttpCode(200)
   @RequireScope('profiles:write')
   @ApiOperation({

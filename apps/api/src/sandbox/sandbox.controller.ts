@@ -14,6 +14,7 @@ import { actorOf } from '../auth/actor';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { RequireScope } from '../auth/require-scope.decorator';
 import { ERROR_RESPONSES } from '../http/openapi';
+import { UNTIL_COLON } from '../http/routes';
 
 const SANDBOX_REQUEST = {
   definitions: [
@@ -105,7 +106,7 @@ export class SandboxController {
     return this.sandbox.customers(id, query);
   }
 
-  @Post('runs/:id\\:publish')
+  @Post(`runs/:id${UNTIL_COLON}::publish`)
   @RequireScope('definitions:write')
   @ApiOperation({
     summary: 'Turn the drafts of a finished sandbox run into new draft versions (then approve and activate)',

@@ -7,6 +7,7 @@ import { actorOf } from '../auth/actor';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { RequireScope } from '../auth/require-scope.decorator';
 import { ERROR_RESPONSES } from '../http/openapi';
+import { UNTIL_COLON } from '../http/routes';
 
 const DEFINITION_EXAMPLE = {
   id: 'salary_stopped',
@@ -56,7 +57,7 @@ export class TagsController {
     return this.definitions.list().then((items) => ({ items }));
   }
 
-  @Post('tags\\:validate')
+  @Post('tags::validate')
   @HttpCode(200)
   @RequireScope('definitions:write')
   @ApiOperation({
@@ -79,7 +80,7 @@ export class TagsController {
     return { valid: true, warnings: report.warnings };
   }
 
-  @Post('tags\\:sync')
+  @Post('tags::sync')
   @HttpCode(200)
   @RequireScope('definitions:write')
   @ApiOperation({
@@ -119,7 +120,7 @@ export class TagsController {
     return this.definitions.get(id);
   }
 
-  @Post('tags/:id/versions/:version\\:approve')
+  @Post(`tags/:id/versions/:version${UNTIL_COLON}::approve`)
   @HttpCode(200)
   @RequireScope('definitions:write')
   @ApiOperation({
@@ -153,7 +154,7 @@ export class TagsController {
     return this.definitions.diff(id, version);
   }
 
-  @Post('tags/:id/versions/:version\\:activate')
+  @Post(`tags/:id/versions/:version${UNTIL_COLON}::activate`)
   @HttpCode(202)
   @RequireScope('definitions:write')
   @ApiOperation({ summary: 'Make a version active; starts a backfill run (202 with its id)' })
@@ -169,7 +170,7 @@ export class TagsController {
     return this.definitions.activate(id, version, actorOf(principal));
   }
 
-  @Post('tags/:id\\:retire')
+  @Post(`tags/:id${UNTIL_COLON}::retire`)
   @HttpCode(202)
   @RequireScope('definitions:write')
   @ApiOperation({ summary: 'Retire a tag: removed from every customer, each removal kept as history' })
