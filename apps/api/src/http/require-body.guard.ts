@@ -4,7 +4,7 @@ import { ErrorCode, TagforgeException } from '@tagforge/common';
 import { parsedBodyLength } from './body-parsers';
 
 // PUT and PATCH replace or patch a profile: an empty body must not wipe one.
-// A guard, not the body middleware, so a request without a valid key still answers 401 first.
+// A guard, not the body parser, so a request without a valid key still answers 401 first.
 @Injectable()
 export class RequireBodyGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
