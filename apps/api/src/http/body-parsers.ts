@@ -2,9 +2,9 @@ import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ErrorCode, TagforgeException, storableReviver } from '@tagforge/common';
 
-export const JSON_BODY_LIMIT = 1024 * 1024;
-export const BATCH_BODY_LIMIT = 64 * 1024 * 1024;
-export const BATCH_PATH = '/v1/profiles:batch';
+const JSON_BODY_LIMIT = 1024 * 1024;
+const BATCH_BODY_LIMIT = 64 * 1024 * 1024;
+const BATCH_PATH = '/v1/profiles:batch';
 
 const JSON_TYPES = ['application/json', 'application/merge-patch+json'];
 const BATCH_TYPES = ['application/x-ndjson', 'text/plain'];
@@ -18,39 +18,32 @@ type ParsedRequest = FastifyRequest & { rawLength?: number };
  */
 export function registerBodyParsers(fastify: FastifyInstance): void {
   fastify.removeAllContentTypeParsers();
+  // Async parsers: what they throw is handed to Fastify as the request's error.
   fastify.addContentTypeParser(
     JSON_TYPES,
     { parseAs: 'buffer', bodyLimit: JSON_BODY_LIMIT },
-    (request, body: Buffer, done) => {
-      try {
-        done(null, parseJsonBody(request, body));
-      } catch (error) {
-        done(error as Error, undefined);
-      }
-    },
+    async (request: FastifyRequest, body: Buffer) => parseJsonBody(request, body),
   );
   fastify.addContentTypeParser(
     BATCH_TYPES,
     { parseAs: 'buffer', bodyLimit: BATCH_BODY_LIMIT },
-    (request, body: Buffer, done) => {
-      try {
-        done(null, parseBatchBody(request, body));
-      } catch (error) {
-        done(error as Error, undefined);
-      }
-    },
+    async (request: FastifyRequest, body: Buffer) => parseBatchBody(request, body),
   );
   // Any other type with a body: refused before it is read.
   fastify.addContentTypeParser('*', (request, _payload, done) => {
     done(unsupportedType(isBatch(request)), undefined);
   });
   fastify.addHook('onRequest', (request, _reply, done) => {
+    if (!hasBody(request)) {
+      done();
+      return;
+    }
     const encoding = request.headers['content-encoding'];
-    if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity' && hasBody(request)) {
+    if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
       done(new TagforgeException(ErrorCode.UnsupportedMediaType, 'compressed bodies are not accepted'));
       return;
     }
-    if (hasBody(request) && request.headers['content-type'] === undefined) {
+    if (request.headers['content-type'] === undefined) {
       done(unsupportedType(isBatch(request)));
       return;
     }
