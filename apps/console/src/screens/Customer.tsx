@@ -134,7 +134,7 @@ function TagTable({
     <Table<CustomerTag>
       size="small"
       rowKey="tagId"
-      pagination={{ pageSize: 15, showSizeChanger: false }}
+      pagination={tags.length > 60 ? { pageSize: 60, showSizeChanger: false } : false}
       dataSource={tags}
       columns={[
         {
