@@ -240,6 +240,13 @@ describe('the console in a browser', () => {
       .getByRole('alert')
       .filter({ hasText: 'a different key must approve it (maker-checker)' })
       .waitFor();
+    // Chromium logs the refused request itself (a 403 resource error); nothing else may appear.
+    await waitFor('the refused approval in the browser log', 5000, async () =>
+      analyst.consoleErrors.length > 0 ? true : undefined,
+    );
+    expect(analyst.consoleErrors.splice(0)).toEqual([
+      'Failed to load resource: the server responded with a status of 403 (Forbidden)',
+    ]);
   });
 
   test('a second key sees the pending change with its sandbox result and diff, approves and activates it, and the run finishes', async () => {
