@@ -11,6 +11,12 @@ import { screenshot } from './support/screenshots';
 // approval and activation, a call-centre agent reading in Chinese why a customer is high-risk.
 const SCENARIO = 'console';
 
+// What page.evaluate callbacks read in the browser (this file is type-checked without the DOM lib).
+interface BrowserGlobals {
+  localStorage: { getItem(key: string): string | null };
+  sessionStorage: { getItem(key: string): string | null };
+}
+
 let deployment: Deployment | undefined;
 let keys: ConsoleKeys;
 let origin: string;
@@ -82,7 +88,13 @@ describe('the console in a browser', () => {
     await expectEditable(page);
     const interactiveMs = Date.now() - before;
     const timing = await page.evaluate(() => {
-      const navigation = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+      const browser = globalThis as unknown as {
+        performance: { getEntriesByType(type: string): unknown[] };
+      };
+      const navigation = browser.performance.getEntriesByType('navigation')[0] as {
+        domInteractive: number;
+        loadEventEnd: number;
+      };
       return { domInteractive: navigation.domInteractive, loadEventEnd: navigation.loadEventEnd };
     });
     say(
@@ -105,7 +117,11 @@ describe('the console in a browser', () => {
     await page.getByTestId('segment-low_risk_customers').waitFor();
     say(SCENARIO, `overview with headline segment sizes ${Date.now() - signInStarted} ms after sign-in`);
     expect(page.url()).not.toContain(keys.admin);
-    expect(await page.evaluate(() => localStorage.getItem('tagforge.apiKey'))).toBeNull();
+    expect(
+      await page.evaluate(() =>
+        (globalThis as unknown as BrowserGlobals).localStorage.getItem('tagforge.apiKey'),
+      ),
+    ).toBeNull();
 
     // A reload keeps the tab's session: the overview again, timed from navigation to sizes shown.
     const reload = Date.now();
@@ -192,7 +208,9 @@ describe('the console in a browser', () => {
     const editor = page.locator('.cm-content');
     await editor.filter({ hasText: '"id": "low_risk"' }).waitFor();
     const definition = JSON.parse(
-      await page.evaluate(() => sessionStorage.getItem('tagforge.sandboxDraft') ?? ''),
+      await page.evaluate(
+        () => (globalThis as unknown as BrowserGlobals).sessionStorage.getItem('tagforge.sandboxDraft') ?? '',
+      ),
     ) as {
       rule: { and: unknown[] };
     };

@@ -32,9 +32,9 @@ describe('scope gating', () => {
   });
 
   it('gives a call-centre key the customer screen and the catalog, and nothing that writes', () => {
-    const open = SCREENS.filter((screen) => availability(screen, ['tags:read', 'profiles:read']).available).map(
-      (screen) => screen.key,
-    );
+    const open = SCREENS.filter(
+      (screen) => availability(screen, ['tags:read', 'profiles:read']).available,
+    ).map((screen) => screen.key);
     expect(open).toEqual(['catalog', 'customer', 'runs']);
   });
 });

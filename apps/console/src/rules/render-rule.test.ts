@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { renderExpression, renderRule, RULE_WORDS, tagsRead } from './render-rule';
 
-const names: Record<string, string> = { high_intent: 'High intent', low_risk: 'Low risk', high_risk: 'High risk' };
+const names: Record<string, string> = {
+  high_intent: 'High intent',
+  low_risk: 'Low risk',
+  high_risk: 'High risk',
+};
 const options = { words: RULE_WORDS.en, tagName: (id: string) => names[id] ?? id };
 
 describe('renderRule', () => {
@@ -24,12 +28,12 @@ describe('renderRule', () => {
     expect(renderExpression({ some: [{ var: 'cards' }, { '>': [{ var: 'currentDpd' }, 0] }] }, options)).toBe(
       'some cards: currentDpd > 0',
     );
-    expect(renderExpression({ '<=': [18, { years_since: { var: 'demographics.birthDate' } }, 65] }, options)).toBe(
-      '18 ≤ years since(demographics.birthDate) ≤ 65',
-    );
-    expect(renderExpression({ in: [{ var: 'demographics.occupation' }, ['retired', 'student']] }, options)).toBe(
-      'demographics.occupation in ["retired", "student"]',
-    );
+    expect(
+      renderExpression({ '<=': [18, { years_since: { var: 'demographics.birthDate' } }, 65] }, options),
+    ).toBe('18 ≤ years since(demographics.birthDate) ≤ 65');
+    expect(
+      renderExpression({ in: [{ var: 'demographics.occupation' }, ['retired', 'student']] }, options),
+    ).toBe('demographics.occupation in ["retired", "student"]');
     expect(renderExpression({ if: [{ var: 'tags.low_risk' }, 'A', 'B'] }, options)).toBe(
       'if «Low risk» then "A" else "B"',
     );
@@ -46,7 +50,9 @@ describe('renderRule', () => {
 
   it('lists the tags a rule reads, once each, including var defaults', () => {
     expect(
-      tagsRead({ and: [{ var: 'tags.a' }, { var: ['tags.b', false] }, { '!': { var: 'tags.a' } }, { var: 'x.y' }] }),
+      tagsRead({
+        and: [{ var: 'tags.a' }, { var: ['tags.b', false] }, { '!': { var: 'tags.a' } }, { var: 'x.y' }],
+      }),
     ).toEqual(['a', 'b']);
   });
 });

@@ -193,7 +193,8 @@ function ExplanationNode({ node, depth }: { node: Explanation; depth: number }) 
     >
       <Space orientation="vertical" style={{ width: '100%' }}>
         <Typography.Text strong>
-          {tagName(index.get(node.tagId), node.tagId)}: {formatTagValue(node.value, locale, words)}
+          {tagName(index.get(node.tagId), node.tagId)}:{' '}
+          {formatTagValue(flagValue(node.kind, node.value), locale, words)}
         </Typography.Text>
         {node.redacted !== undefined ? (
           <Alert type="warning" showIcon title={`${t('redacted')}: ${node.redacted}`} />
@@ -203,8 +204,8 @@ function ExplanationNode({ node, depth }: { node: Explanation; depth: number }) 
               {node.account}
             </Typography.Paragraph>
             <Typography.Text type={node.agrees ? 'secondary' : 'danger'}>
-              {t('evaluatedNow')}: {formatTagValue(node.evaluatedValue, locale, words)} —{' '}
-              {node.agrees ? t('agrees') : t('disagrees')}
+              {t('evaluatedNow')}: {formatTagValue(flagValue(node.kind, node.evaluatedValue), locale, words)}{' '}
+              — {node.agrees ? t('agrees') : t('disagrees')}
             </Typography.Text>
             {Object.keys(node.reads).length > 0 ? (
               <Descriptions size="small" column={1} bordered title={t('valuesRead')}>
@@ -308,4 +309,9 @@ function Profile({ id }: { id: string }) {
       </QueryState>
     </Card>
   );
+}
+
+// An unset boolean or segment has no row (null): for a person it reads "no".
+function flagValue(kind: string, value: unknown): unknown {
+  return value === null && (kind === 'boolean' || kind === 'segment') ? false : value;
 }
