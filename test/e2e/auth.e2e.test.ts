@@ -69,7 +69,8 @@ describe('API keys and scopes', () => {
   });
 
   it('answers 403 on every /v1 route to a key without its scope, and lets the right scope through', async () => {
-    for (const operation of await v1Operations(api)) {
+    // GET /v1/auth/whoami ("any") answers every valid key: tested in console.e2e.test.ts.
+    for (const operation of (await v1Operations(api)).filter((candidate) => candidate.scope !== 'any')) {
       const other = operation.scope === 'segments:read' ? 'tags:read' : 'segments:read';
       const lacking = await keys.create({ name: `lacks ${operation.scope}`, scopes: [other] }, null);
       const refused = await send(operation, auth(lacking.key));

@@ -23,6 +23,7 @@ import { SandboxController } from './sandbox/sandbox.controller';
 import { AuditController } from './audit/audit.controller';
 import { SegmentsController, TagAudiencesController } from './audiences/segments.controller';
 import { TagsController } from './tags/tags.controller';
+import { WhoamiController } from './auth/whoami.controller';
 
 @Module({
   imports: [
@@ -54,6 +55,7 @@ import { TagsController } from './tags/tags.controller';
     RunsController,
     SandboxController,
     AuditController,
+    WhoamiController,
   ],
   providers: [
     BootstrapKeyService,

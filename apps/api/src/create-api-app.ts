@@ -1,12 +1,14 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { registerConsole } from './console/console-static';
 import { registerBodyParsers } from './http/body-parsers';
 import { mapError } from './http/error-body';
+import { openApiDocument } from './http/openapi-document';
 import { registerRequestIdHeader, requestIdOf } from './http/request-id';
 import { registerHttpMetrics } from './metrics/http-metrics';
 
@@ -35,18 +37,8 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
   registerBodyParsers(fastify);
   registerHttpMetrics(fastify);
   app.use(helmet());
-  const document = () =>
-    SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder()
-        .setTitle('Tagforge API')
-        .setDescription(
-          'Customer tagging and segmentation for retail lending. Errors are `{ "error": { code, message, details } }`.',
-        )
-        .setVersion('1')
-        .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key: tfk_...' })
-        .build(),
-    );
+  const document = () => openApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  await registerConsole(app);
   return app;
 }

@@ -335,7 +335,10 @@ export class DefinitionService implements OnApplicationBootstrap {
       purpose: row.purpose,
       category: row.meta.category,
       name: row.meta.name,
+      nameZh: row.meta.nameZh,
+      owner: row.meta.owner,
       description: row.meta.description,
+      dependsOnTags: row.dependsOnTags,
       activatedAt: row.activatedAt,
     }));
   }

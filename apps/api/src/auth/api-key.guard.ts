@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { ApiKeyService, grants, type Principal, type Scope } from '@tagforge/auth';
 import { ErrorCode, TagforgeException } from '@tagforge/common';
-import { PUBLIC_ROUTE, REQUIRED_SCOPE } from './require-scope.decorator';
+import { ANY_KEY_ROUTE, PUBLIC_ROUTE, REQUIRED_SCOPE } from './require-scope.decorator';
 
 export type AuthenticatedRequest = FastifyRequest & { principal?: Principal };
 
@@ -30,9 +30,10 @@ export class ApiKeyGuard implements CanActivate {
     const principal = await this.keys.verify(match[1]);
     if (!principal)
       throw new TagforgeException(ErrorCode.Unauthenticated, 'unknown, revoked or expired API key');
-    if (!required)
+    const anyKey = this.reflector.getAllAndOverride<boolean>(ANY_KEY_ROUTE, targets) === true;
+    if (!required && !anyKey)
       throw new TagforgeException(ErrorCode.Forbidden, 'this route declares no scope and is closed');
-    if (!grants(principal.scopes, required)) {
+    if (required && !grants(principal.scopes, required)) {
       throw new TagforgeException(ErrorCode.Forbidden, `this key lacks the "${required}" scope`);
     }
     request.principal = principal;

@@ -1,0 +1,301 @@
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { Identity } from '../auth/session';
+import { api, unwrap } from './client';
+import type {
+  AudienceSummary,
+  AuditEntry,
+  CustomerSegments,
+  CustomerTags,
+  Explanation,
+  HistoryEvent,
+  MembersPage,
+  Page,
+  ProfileView,
+  RunView,
+  SandboxCustomer,
+  SandboxPopulation,
+  SandboxRun,
+  TagDefinition,
+  TagDetail,
+  TagSummary,
+  VersionDiff,
+} from './types';
+
+// A run still moving is polled every second; a finished one is not polled at all.
+const LIVE_INTERVAL_MS = 1000;
+const isLive = (status: string | undefined) => status === 'queued' || status === 'running';
+
+export function fetchIdentity(): Promise<Identity> {
+  return unwrap<Identity>(api.GET('/v1/auth/whoami'));
+}
+
+export const useTags = (enabled = true) =>
+  useQuery({
+    queryKey: ['tags'],
+    queryFn: () => unwrap<{ items: TagSummary[] }>(api.GET('/v1/tags')).then((body) => body.items),
+    staleTime: 60_000,
+    enabled,
+  });
+
+export const useTag = (id: string | undefined) =>
+  useQuery({
+    queryKey: ['tag', id],
+    queryFn: () => unwrap<TagDetail>(api.GET('/v1/tags/{id}', { params: { path: { id: id! } } })),
+    enabled: id !== undefined,
+  });
+
+export const useDiff = (id: string | undefined, version: number | undefined) =>
+  useQuery({
+    queryKey: ['diff', id, version],
+    queryFn: () =>
+      unwrap<VersionDiff>(
+        api.GET('/v1/tags/{id}/versions/{version}/diff', {
+          params: { path: { id: id!, version: version! } },
+        }),
+      ),
+    enabled: id !== undefined && version !== undefined,
+  });
+
+export const useSegments = (enabled = true) =>
+  useQuery({
+    queryKey: ['segments'],
+    queryFn: () => unwrap<{ items: AudienceSummary[] }>(api.GET('/v1/segments')).then((body) => body.items),
+    enabled,
+  });
+
+export const useAudience = (id: string | undefined, kind: 'segment' | 'boolean', asOf?: string) =>
+  useQuery({
+    queryKey: ['audience', kind, id, asOf],
+    queryFn: () =>
+      kind === 'segment'
+        ? unwrap<AudienceSummary>(
+            api.GET('/v1/segments/{id}', { params: { path: { id: id! }, query: asOf ? { asOf } : {} } }),
+          )
+        : unwrap<AudienceSummary>(
+            api.GET('/v1/tags/{id}/size', { params: { path: { id: id! }, query: asOf ? { asOf } : {} } }),
+          ),
+    enabled: id !== undefined,
+  });
+
+// One page of members at a time (keyset-paged): a 900,000-member segment is never loaded whole.
+export const useMembers = (
+  id: string | undefined,
+  kind: 'segment' | 'boolean',
+  cursor: string | undefined,
+  limit: number,
+  asOf?: string,
+) =>
+  useQuery({
+    queryKey: ['members', kind, id, cursor, limit, asOf],
+    queryFn: () => {
+      const query = { limit, ...(cursor ? { cursor } : {}), ...(asOf ? { asOf } : {}) };
+      return kind === 'segment'
+        ? unwrap<MembersPage>(api.GET('/v1/segments/{id}/members', { params: { path: { id: id! }, query } }))
+        : unwrap<MembersPage>(api.GET('/v1/tags/{id}/members', { params: { path: { id: id! }, query } }));
+    },
+    enabled: id !== undefined,
+    placeholderData: keepPreviousData,
+  });
+
+export const useRuns = (enabled = true, limit = 50) =>
+  useQuery({
+    queryKey: ['runs', limit],
+    queryFn: () =>
+      unwrap<Page<RunView>>(api.GET('/v1/runs', { params: { query: { limit: String(limit) } } })),
+    enabled,
+    refetchInterval: (query) =>
+      query.state.data?.items.some((run) => isLive(run.status)) ? LIVE_INTERVAL_MS : false,
+  });
+
+export const useRun = (id: string | undefined) =>
+  useQuery({
+    queryKey: ['run', id],
+    queryFn: () => unwrap<RunView>(api.GET('/v1/runs/{id}', { params: { path: { id: id! } } })),
+    enabled: id !== undefined,
+    refetchInterval: (query) =>
+      isLive(query.state.data?.status) || !query.state.data ? LIVE_INTERVAL_MS : false,
+  });
+
+export const useCustomerTags = (id: string | undefined, asOf?: string) =>
+  useQuery({
+    queryKey: ['customer-tags', id, asOf],
+    queryFn: () =>
+      unwrap<CustomerTags>(
+        api.GET('/v1/customers/{id}/tags', { params: { path: { id: id! }, query: asOf ? { asOf } : {} } }),
+      ),
+    enabled: id !== undefined,
+    retry: false,
+  });
+
+export const useCustomerSegments = (id: string | undefined) =>
+  useQuery({
+    queryKey: ['customer-segments', id],
+    queryFn: () =>
+      unwrap<CustomerSegments>(api.GET('/v1/customers/{id}/segments', { params: { path: { id: id! } } })),
+    enabled: id !== undefined,
+    retry: false,
+  });
+
+export const useProfile = (id: string | undefined, enabled: boolean) =>
+  useQuery({
+    queryKey: ['profile', id],
+    queryFn: () =>
+      unwrap<ProfileView>(api.GET('/v1/customers/{id}/profile', { params: { path: { id: id! } } })),
+    enabled: id !== undefined && enabled,
+    retry: false,
+  });
+
+export const useHistory = (id: string | undefined, tagId: string | undefined, cursor: string | undefined) =>
+  useQuery({
+    queryKey: ['history', id, tagId, cursor],
+    queryFn: () =>
+      unwrap<Page<HistoryEvent>>(
+        api.GET('/v1/customers/{id}/tags/history', {
+          params: {
+            path: { id: id! },
+            query: { limit: 50, ...(tagId ? { tagId } : {}), ...(cursor ? { cursor } : {}) },
+          },
+        }),
+      ),
+    enabled: id !== undefined,
+    placeholderData: keepPreviousData,
+    retry: false,
+  });
+
+export const useExplanation = (id: string | undefined, tagId: string | undefined) =>
+  useQuery({
+    queryKey: ['explain', id, tagId],
+    queryFn: () =>
+      unwrap<Explanation & { customerId: string }>(
+        api.GET('/v1/customers/{id}/tags/{tagId}/explain', { params: { path: { id: id!, tagId: tagId! } } }),
+      ),
+    enabled: id !== undefined && tagId !== undefined,
+    retry: false,
+  });
+
+export const useAudit = (
+  filter: { entity?: string; from?: string; to?: string },
+  cursor: string | undefined,
+  enabled: boolean,
+) =>
+  useQuery({
+    queryKey: ['audit', filter, cursor],
+    queryFn: () =>
+      unwrap<Page<AuditEntry>>(
+        api.GET('/v1/audit', {
+          params: {
+            query: {
+              limit: 50,
+              ...(filter.entity ? { entity: filter.entity as 'tag_definition' } : {}),
+              ...(filter.from ? { from: filter.from } : {}),
+              ...(filter.to ? { to: filter.to } : {}),
+              ...(cursor ? { cursor } : {}),
+            },
+          },
+        }),
+      ),
+    enabled,
+    placeholderData: keepPreviousData,
+  });
+
+export const useSandboxRun = (id: string | undefined) =>
+  useQuery({
+    queryKey: ['sandbox', id],
+    queryFn: () => unwrap<SandboxRun>(api.GET('/v1/sandbox/runs/{id}', { params: { path: { id: id! } } })),
+    enabled: id !== undefined,
+    refetchInterval: (query) =>
+      isLive(query.state.data?.status) || !query.state.data ? LIVE_INTERVAL_MS : false,
+  });
+
+export const useSandboxCustomers = (
+  id: string | undefined,
+  change: 'entered' | 'left' | 'changed',
+  tagId: string | undefined,
+  enabled: boolean,
+) =>
+  useQuery({
+    queryKey: ['sandbox-customers', id, change, tagId],
+    queryFn: () =>
+      unwrap<Page<SandboxCustomer>>(
+        api.GET('/v1/sandbox/runs/{id}/customers', {
+          params: { path: { id: id! }, query: { change, limit: 20, ...(tagId ? { tagId } : {}) } },
+        }),
+      ),
+    enabled: id !== undefined && enabled,
+  });
+
+export function useValidate() {
+  return useMutation({
+    mutationFn: (definition: unknown) =>
+      unwrap<{ valid: boolean; warnings: { pointer: string; message: string; code: string }[] }>(
+        api.POST('/v1/tags:validate', { body: definition as never }),
+      ),
+  });
+}
+
+export function useStartSandbox() {
+  return useMutation({
+    mutationFn: (request: { definitions: TagDefinition[]; population: SandboxPopulation }) =>
+      unwrap<{ runId: string; status: string }>(api.POST('/v1/sandbox/runs', { body: request as never })),
+  });
+}
+
+export function usePublishSandbox() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (runId: string) =>
+      unwrap<{ runId: string; drafts: { tagId: string; version: number }[] }>(
+        api.POST('/v1/sandbox/runs/{id}:publish', { params: { path: { id: runId } } }),
+      ),
+    onSuccess: () => client.invalidateQueries({ queryKey: ['tag'] }),
+  });
+}
+
+export function useApprove() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ tagId, version }: { tagId: string; version: number }) =>
+      unwrap<{ tagId: string; version: number; approvedBy: string }>(
+        api.POST('/v1/tags/{id}/versions/{version}:approve', { params: { path: { id: tagId, version } } }),
+      ),
+    onSuccess: () => client.invalidateQueries(),
+  });
+}
+
+export function useActivate() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ tagId, version }: { tagId: string; version: number }) =>
+      unwrap<{ tagId: string; version: number; runId: string }>(
+        api.POST('/v1/tags/{id}/versions/{version}:activate', { params: { path: { id: tagId, version } } }),
+      ),
+    onSuccess: () => client.invalidateQueries(),
+  });
+}
+
+// The CSV export streams the whole list; the browser saves it (never held in the page as rows).
+export async function downloadMembersCsv(
+  kind: 'segment' | 'boolean',
+  id: string,
+  asOf?: string,
+): Promise<void> {
+  const response =
+    kind === 'segment'
+      ? await api.GET('/v1/segments/{id}/members', {
+          params: { path: { id }, query: asOf ? { asOf } : {} },
+          headers: { Accept: 'text/csv' },
+          parseAs: 'blob',
+        })
+      : await api.GET('/v1/tags/{id}/members', {
+          params: { path: { id }, query: asOf ? { asOf } : {} },
+          headers: { Accept: 'text/csv' },
+          parseAs: 'blob',
+        });
+  const blob = response.data as unknown as Blob;
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = `${id}.csv`;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}

@@ -1,0 +1,25 @@
+import { Skeleton } from 'antd';
+import { lazy, Suspense, type ComponentProps } from 'react';
+
+// The editor (CodeMirror) and the charts (ECharts) are chunks of their own, loaded when shown.
+const JsonEditorChunk = lazy(() => import('./JsonEditor'));
+const ChartChunk = lazy(() => import('./Chart'));
+
+export function JsonEditor(props: ComponentProps<typeof JsonEditorChunk>) {
+  return (
+    <Suspense fallback={<Skeleton active />}>
+      <JsonEditorChunk {...props} />
+    </Suspense>
+  );
+}
+
+export function Chart(props: ComponentProps<typeof ChartChunk>) {
+  return (
+    <Suspense fallback={<Skeleton active />}>
+      <ChartChunk {...props} />
+    </Suspense>
+  );
+}
+
+// The option object of a chart, without importing ECharts into the caller's chunk.
+export type ChartOptionOf = Record<string, unknown>;

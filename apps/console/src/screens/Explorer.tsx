@@ -1,0 +1,162 @@
+import { Button, Card, Col, DatePicker, Row, Select, Space, Statistic, Table, Typography } from 'antd';
+import type { Dayjs } from 'dayjs';
+import { useState } from 'react';
+import { Link, useNavigate, useParams } from 'react-router';
+import { downloadMembersCsv, useAudience, useMembers, useTags } from '../api/queries';
+import { Awaiting, ErrorAlert, QueryState } from '../components/feedback';
+import { formatInstant } from '../format/format';
+import { useI18n } from '../i18n/i18n';
+
+const PAGE_SIZE = 50;
+
+// Segments and boolean tags as audiences: size (now or at an instant), members page by page (a
+// 900,000-member segment is never loaded whole) and the CSV export. Sizes over time, overlaps,
+// breakdowns and ad-hoc counts slot in as panels once their endpoints exist (issue 16).
+export default function Explorer() {
+  const { kind, id } = useParams<{ kind: 'segment' | 'boolean'; id: string }>();
+  const navigate = useNavigate();
+  const { t, tagName } = useI18n();
+  const tags = useTags();
+  const audiences = (tags.data ?? []).filter((tag) => tag.kind === 'segment' || tag.kind === 'boolean');
+
+  return (
+    <Space orientation="vertical" size="middle" style={{ width: '100%' }}>
+      <Typography.Title level={3}>{t('navExplorer')}</Typography.Title>
+      <Select
+        showSearch
+        aria-label={t('chooseAudience')}
+        placeholder={t('chooseAudience')}
+        style={{ width: 420 }}
+        value={id}
+        optionFilterProp="label"
+        onChange={(value: string) => {
+          const chosen = audiences.find((tag) => tag.id === value);
+          void navigate(`/explorer/${chosen?.kind === 'segment' ? 'segment' : 'boolean'}/${value}`);
+        }}
+        options={audiences.map((tag) => ({ value: tag.id, label: `${tagName(tag)} (${tag.id})` }))}
+      />
+      {id && kind ? <AudiencePanel key={`${kind}:${id}`} kind={kind} id={id} /> : null}
+      <Row gutter={16}>
+        <Col xs={24} lg={12}>
+          <Card size="small" title={t('sizeOverTime')}>
+            <Awaiting endpoint="GET /v1/audiences/{id}/sizes" issue={16} />
+          </Card>
+        </Col>
+        <Col xs={24} lg={12}>
+          <Card size="small" title={t('overlap')}>
+            <Awaiting endpoint="POST /v1/insights/overlap" issue={16} />
+          </Card>
+        </Col>
+        <Col xs={24} lg={12}>
+          <Card size="small" title={t('breakdown')}>
+            <Awaiting endpoint="GET /v1/insights/breakdown" issue={16} />
+          </Card>
+        </Col>
+        <Col xs={24} lg={12}>
+          <Card size="small" title={t('adHoc')}>
+            <Awaiting endpoint="POST /v1/insights/count" issue={16} />
+          </Card>
+        </Col>
+        <Col xs={24} lg={12}>
+          <Card size="small" title={t('exportColumns')}>
+            <Awaiting endpoint="GET /v1/segments/{id}/members?columns=" issue={15} />
+          </Card>
+        </Col>
+      </Row>
+    </Space>
+  );
+}
+
+function AudiencePanel({ kind, id }: { kind: 'segment' | 'boolean'; id: string }) {
+  const { t, locale } = useI18n();
+  const [asOf, setAsOf] = useState<Dayjs | null>(null);
+  const instant = asOf?.toISOString();
+  const audience = useAudience(id, kind, instant);
+  // Keyset paging: the cursors of the pages before this one, so "back" needs no offset.
+  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  const members = useMembers(id, kind, cursors[cursors.length - 1], PAGE_SIZE, instant);
+  const [exportError, setExportError] = useState<unknown>(null);
+  const [exporting, setExporting] = useState(false);
+
+  return (
+    <Card size="small">
+      <Space orientation="vertical" style={{ width: '100%' }}>
+        <Space wrap align="end">
+          <QueryState query={audience}>
+            {() => (
+              <Statistic
+                title={`${t('size')}${instant ? ` (${formatInstant(instant, locale)})` : ''}`}
+                value={audience.data!.size}
+                formatter={(value) => (
+                  <span data-testid="audience-size">
+                    {new Intl.NumberFormat(locale).format(Number(value))}
+                  </span>
+                )}
+              />
+            )}
+          </QueryState>
+          <Space orientation="vertical" size={0}>
+            <Typography.Text type="secondary">{t('asOf')}</Typography.Text>
+            <DatePicker
+              showTime
+              aria-label={t('asOf')}
+              value={asOf}
+              onChange={(value) => {
+                setAsOf(value);
+                setCursors([undefined]);
+              }}
+            />
+          </Space>
+          <Button
+            loading={exporting}
+            onClick={() => {
+              setExporting(true);
+              setExportError(null);
+              downloadMembersCsv(kind, id, instant)
+                .catch(setExportError)
+                .finally(() => setExporting(false));
+            }}
+          >
+            {t('exportCsv')}
+          </Button>
+        </Space>
+        {exportError ? <ErrorAlert error={exportError} /> : null}
+        <QueryState query={members}>
+          {() => (
+            <>
+              <Table
+                size="small"
+                rowKey="customerId"
+                pagination={false}
+                dataSource={members.data!.items}
+                columns={[
+                  {
+                    title: t('customerLookup'),
+                    dataIndex: 'customerId',
+                    render: (customerId: string) => <Link to={`/customers/${customerId}`}>{customerId}</Link>,
+                  },
+                  {
+                    title: t('since'),
+                    dataIndex: 'since',
+                    render: (since: string) => formatInstant(since, locale),
+                  },
+                ]}
+              />
+              <Space>
+                <Button disabled={cursors.length <= 1} onClick={() => setCursors([undefined])}>
+                  {t('first')}
+                </Button>
+                <Button
+                  disabled={!members.data!.nextCursor}
+                  onClick={() => setCursors((stack) => [...stack, members.data!.nextCursor ?? undefined])}
+                >
+                  {t('next')}
+                </Button>
+              </Space>
+            </>
+          )}
+        </QueryState>
+      </Space>
+    </Card>
+  );
+}

@@ -1,0 +1,131 @@
+import { Card, Col, List, Row, Space, Statistic, Typography } from 'antd';
+import { Link } from 'react-router';
+import { useRuns, useSegments, useTags } from '../api/queries';
+import type { RunView } from '../api/types';
+import { useGrants } from '../auth/identity';
+import { Awaiting, QueryState, RunProgress, RunStatus } from '../components/feedback';
+import { formatInstant } from '../format/format';
+import { useI18n } from '../i18n/i18n';
+
+// The 8 headline segments (fixed ids: campaign tools are configured with them).
+export const HEADLINE_SEGMENTS = [
+  'high_intent_loan_demand',
+  'low_risk_customers',
+  'repeat_borrowers',
+  'instant_approval_offer',
+  'credit_line_increase',
+  'dormant_win_back',
+  'early_warning_watchlist',
+  'do_not_market',
+];
+
+export function Overview() {
+  const { t, locale, tagName } = useI18n();
+  const canReadTags = useGrants('tags:read');
+  const segments = useSegments();
+  const runs = useRuns(canReadTags, 50);
+  // Names in both languages come from the catalog (GET /v1/segments has the English name only).
+  const tags = useTags(canReadTags);
+  const names = new Map((tags.data ?? []).map((tag) => [tag.id, tag]));
+
+  return (
+    <Space orientation="vertical" size="large" style={{ width: '100%' }}>
+      <Typography.Title level={3}>{t('headlineSegments')}</Typography.Title>
+      <QueryState query={segments}>
+        {() => {
+          const byId = new Map((segments.data ?? []).map((segment) => [segment.id, segment]));
+          const headline = HEADLINE_SEGMENTS.map((id) => byId.get(id)).filter(
+            (segment) => segment !== undefined,
+          );
+          const shown = headline.length > 0 ? headline : (segments.data ?? []);
+          return (
+            <Row gutter={[16, 16]}>
+              {shown.map((segment) => (
+                <Col key={segment.id} xs={24} sm={12} lg={6}>
+                  <Card size="small" data-testid={`segment-${segment.id}`}>
+                    <Statistic
+                      title={
+                        <Link to={`/explorer/segment/${segment.id}`}>
+                          {tagName(names.get(segment.id) ?? segment)}
+                        </Link>
+                      }
+                      value={segment.size}
+                      formatter={(value) => new Intl.NumberFormat(locale).format(Number(value))}
+                    />
+                    <Typography.Text type="secondary">
+                      {t('lastChanged')}: {formatInstant(segment.lastChangedAt, locale)}
+                    </Typography.Text>
+                  </Card>
+                </Col>
+              ))}
+            </Row>
+          );
+        }}
+      </QueryState>
+      <Card title={t('trends')} size="small">
+        <Awaiting endpoint="GET /v1/audiences/{id}/sizes" issue={16} />
+      </Card>
+      {canReadTags ? (
+        <Row gutter={16}>
+          <Col xs={24} lg={12}>
+            <Card title={t('runsInProgress')} size="small">
+              <QueryState query={runs}>{() => <LiveRuns runs={runs.data?.items ?? []} />}</QueryState>
+            </Card>
+          </Col>
+          <Col xs={24} lg={12}>
+            <Card title={t('ruleErrors')} size="small">
+              <QueryState query={runs}>{() => <RuleErrors runs={runs.data?.items ?? []} />}</QueryState>
+            </Card>
+          </Col>
+        </Row>
+      ) : null}
+      <Card title={t('freshness')} size="small">
+        <Typography.Text type="secondary">{t('freshnessHelp')}</Typography.Text>
+      </Card>
+    </Space>
+  );
+}
+
+function LiveRuns({ runs }: { runs: RunView[] }) {
+  const { t, label } = useI18n();
+  const live = runs.filter((run) => run.status === 'queued' || run.status === 'running');
+  if (live.length === 0) return <Typography.Text type="secondary">{t('noRunsInProgress')}</Typography.Text>;
+  return (
+    <List
+      dataSource={live}
+      renderItem={(run) => (
+        <List.Item>
+          <Space orientation="vertical" style={{ width: '100%' }}>
+            <Space>
+              <Link to={`/runs/${run.id}`}>{label(run.kind)}</Link>
+              <RunStatus status={run.status} />
+              <Typography.Text type="secondary">{(run.scope.tags ?? []).join(', ')}</Typography.Text>
+            </Space>
+            <RunProgress run={run} />
+          </Space>
+        </List.Item>
+      )}
+    />
+  );
+}
+
+function RuleErrors({ runs }: { runs: RunView[] }) {
+  const { t, locale } = useI18n();
+  const errors = runs.flatMap((run) =>
+    Object.entries(run.ruleErrors ?? {}).map(([tagId, entry]) => ({ run, tagId, entry })),
+  );
+  if (errors.length === 0) return <Typography.Text type="secondary">{t('noRuleErrors')}</Typography.Text>;
+  return (
+    <List
+      size="small"
+      dataSource={errors.slice(0, 10)}
+      renderItem={({ run, tagId, entry }) => (
+        <List.Item>
+          <Link to={`/catalog/${tagId}`}>{tagId}</Link>: {new Intl.NumberFormat(locale).format(entry.count)}{' '}
+          {entry.example ? <Typography.Text type="secondary">({entry.example})</Typography.Text> : null}{' '}
+          <Link to={`/runs/${run.id}`}>{formatInstant(run.createdAt, locale)}</Link>
+        </List.Item>
+      )}
+    />
+  );
+}
