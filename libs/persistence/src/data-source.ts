@@ -27,8 +27,17 @@ export function dataSourceOptions(settings: DataSourceSettings): DataSourceOptio
       statement_timeout: settings.statementTimeoutMs ?? 15000,
       connectionTimeoutMillis: 5000,
       idle_in_transaction_session_timeout: 60000,
+      onConnect: listenForConnectionErrors,
     },
   };
+}
+
+// TypeORM listens for errors of idle pooled connections only. A connection a transaction holds
+// between two statements that Postgres terminates (a restart, pg_terminate_backend) emits 'error'
+// with no listener, which would bring the whole process down; the transaction's next statement
+// fails instead, and that failure is what callers see (503).
+function listenForConnectionErrors(client: { on(event: 'error', listener: () => void): unknown }): void {
+  client.on('error', () => undefined);
 }
 
 export function createDataSource(settings: DataSourceSettings): DataSource {
