@@ -1,7 +1,7 @@
 // Tag and segment definitions: the file format, catalog validation and example runs are pure;
 // definition-loader is the only module that reads files.
 export { catalogMarkdownTable } from './catalog-markdown';
-export { validateCatalog } from './catalog-validator';
+export { type ValidateOptions, validateCatalog } from './catalog-validator';
 export { type LoadedDefinition, readDefinitions, type ReadDefinitions } from './definition-format';
 export { loadDefinitionsFolder, loadJsonFile } from './definition-loader';
 export { DEFINITION_SCHEMA } from './definition-schema';

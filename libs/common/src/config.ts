@@ -85,6 +85,12 @@ export class AppConfig {
       : this.REQUIRE_APPROVAL === 'true';
   }
 
+  // A profile section stamped (asOf) further ahead of the server clock than this is refused (422).
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  AS_OF_MAX_FUTURE_SECONDS = 300;
+
   // Requests per second per API key (token bucket in each API process).
   @Transform(toInt)
   @IsInt()

@@ -98,8 +98,10 @@ export class DefinitionService implements OnApplicationBootstrap {
     const active = (await this.definitions.findActive())
       .filter((row) => !replaced.has(row.tagId))
       .map((row) => ({ file: `${row.tagId}.json`, content: toDefinition(row) }));
-    const validation = validateCatalog([...active, ...candidates], this.schema());
     const submitted = new Set(candidates.map((candidate) => candidate.file));
+    const validation = validateCatalog([...active, ...candidates], this.schema(), {
+      examplesOf: (file) => submitted.has(file),
+    });
     // Problems of the candidates, and catalog-wide ones they cause (a cycle through an active tag).
     const relevant = (problem: CatalogProblem) => submitted.has(problem.file) || problem.code === 'cycle';
     return { errors: validation.errors.filter(relevant), warnings: validation.warnings.filter(relevant) };
