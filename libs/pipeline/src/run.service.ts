@@ -23,7 +23,7 @@ import {
   type TagEventCause,
 } from '@tagforge/persistence';
 import { JobName, QueueProducer, type JobPayloads } from '@tagforge/queue';
-import { ActiveCatalogService } from './active-catalog.service';
+import { ActiveCatalogService, type ActiveCatalog } from './active-catalog.service';
 import { ruleErrorsTotal } from './customer-evaluation.service';
 import { countError, countTag, type SandboxStats } from './sandbox-stats';
 
@@ -40,6 +40,10 @@ function rangesOf(sortedIds: readonly string[], size: number): ChunkRange[] {
   }
   return ranges;
 }
+
+// The active catalog changed while a chunk waited for its locks.
+class StaleCatalogError extends Error {}
+const MAX_STALE_CATALOG_RETRIES = 5;
 
 // Customers per chunk: large enough for set-based writes to pay off, small enough that a profile
 // write to one of its customers, which waits for the chunk's row locks, waits briefly (a first
@@ -141,25 +145,48 @@ export class RunService {
     const run = await this.runs.find(payload.runId);
     if (!run) throw new Error(`run ${payload.runId} does not exist`);
     if (run.kind === 'sandbox') return this.runSandboxChunk(run, payload);
+    // An activation that commits while the chunk waits for its row locks makes the catalog it read
+    // stale: the chunk then starts over with the new one (never writing a superseded version).
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.runChunkWith(run, payload, await this.catalog.current());
+      } catch (error) {
+        if (!(error instanceof StaleCatalogError) || attempt >= MAX_STALE_CATALOG_RETRIES) throw error;
+      }
+    }
+  }
+
+  private runChunkWith(
+    run: EvaluationRunEntity,
+    payload: JobPayloads[JobName.RunChunk],
+    catalog: ActiveCatalog,
+  ): Promise<{ customers: number; changed: number }> {
     const scope = run.scope as RunScope & { now: string };
-    const { evaluator, versions } = await this.catalog.current();
+    const { evaluator, versions } = catalog;
     const only = evaluator.withDependents(scope.tags.filter((tagId) => versions.has(tagId)));
     const inScope = new Map([...versions].filter(([tagId]) => only.has(tagId)));
     const now = Date.parse(scope.now);
     const wholeCatalog = only.size === versions.size && only.size > 0;
+    const retiring = (scope.retire?.length ?? 0) > 0;
     return this.tags.bulkTransaction(async (manager) => {
       if (await this.runs.isChunkRecorded(payload.runId, payload.chunk, manager))
         return { customers: 0, changed: 0 };
-      const removed = scope.retire?.length
-        ? await this.tags.removeTags(scope.retire, payload, { runId: run.id }, manager)
+      // Profile rows first, then tag rows, as every writer does (an evaluation locks its profile and
+      // then writes its tags): a retirement that deleted tag rows first could deadlock with one.
+      const lockedFirst = retiring ? await this.tags.lockRange(payload, manager) : undefined;
+      const removed = retiring
+        ? await this.tags.removeTags(scope.retire!, payload, { runId: run.id }, manager)
         : 0;
       // Over the whole catalog, customers whose fresh tags match their stored digest are settled
       // without a lock, a read of their tags or a write; only the others go the long way.
       const { settled, unsettled } =
-        wholeCatalog && removed === 0
+        wholeCatalog && !retiring
           ? await this.settle(payload, evaluator, now, manager)
           : { settled: 0, unsettled: undefined };
-      const profiles = unsettled?.length === 0 ? [] : await this.tags.lockRange(payload, manager, unsettled);
+      const profiles =
+        lockedFirst ??
+        (unsettled?.length === 0 ? [] : await this.tags.lockRange(payload, manager, unsettled));
+      if ((await this.catalog.fingerprint(manager)) !== catalog.fingerprint) throw new StaleCatalogError();
       // A run over part of the catalog reads only the tags it evaluates and the tags their rules read.
       const currentByCustomer =
         only.size > 0 && profiles.length > 0

@@ -127,11 +127,15 @@ export class ProfileRepository {
   // Erasure: the profile, its current tags and its whole history go. So that audiences consuming a
   // changes feed also drop the customer, each membership (a tag or segment set to true) leaves one
   // bare exit row behind (no values, cause 'erasure'); those are the only rows that remain.
+  // The profile row is locked first, as evaluations and run chunks lock it before they write tags and
+  // history: one that is writing finishes before the erasure reads, and one that starts later finds
+  // no profile, so nothing it writes can survive the erasure.
   async erase(customerId: string, manager: EntityManager): Promise<ErasureCounts> {
     const count = async (sql: string) => {
       const result: [unknown[], number] = await manager.query(sql, [customerId]);
       return result[1];
     };
+    await manager.query(`SELECT 1 FROM customer_profile WHERE customer_id = $1 FOR UPDATE`, [customerId]);
     const events = await count(`DELETE FROM tag_event WHERE customer_id = $1`);
     await manager.query(
       `INSERT INTO tag_event (customer_id, tag_id, old_value, new_value, tag_version, profile_version, cause)

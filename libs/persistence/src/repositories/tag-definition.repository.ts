@@ -31,9 +31,10 @@ export class TagDefinitionRepository {
     return this.repo(manager).find({ where: { status: 'active' }, order: { tagId: 'ASC' } });
   }
 
-  // A cheap fingerprint of the active catalog, so evaluators reload only when it changed.
-  async activeFingerprint(): Promise<string> {
-    const rows: { fingerprint: string | null }[] = await this.dataSource.query(
+  // A cheap fingerprint of the active catalog, so evaluators reload only when it changed; read inside a
+  // transaction (after its row locks) it tells whether an activation committed meanwhile.
+  async activeFingerprint(manager?: EntityManager): Promise<string> {
+    const rows: { fingerprint: string | null }[] = await (manager ?? this.dataSource.manager).query(
       `SELECT string_agg(tag_id || ':' || version, ',' ORDER BY tag_id) AS fingerprint
          FROM tag_definition WHERE status = 'active'`,
     );
