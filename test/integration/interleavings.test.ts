@@ -137,7 +137,7 @@ describe('concurrent writers', () => {
     const evaluated = evaluation.evaluate('RETIRE-EVAL');
     await race.waitForBlocked();
     // ... while the tag is retired and the retirement's chunk runs over the same customer.
-    const retired = await definitions.retire('lock_probe', actor);
+    const retired = (await definitions.retire('lock_probe', actor)) as { runId: string };
     const chunk = runs.runChunk({ runId: retired.runId, ...wholeRange });
     await race.waitForBlocked(2);
     await race.release();

@@ -20,3 +20,10 @@ export {
   type TagExample,
   type TagPurpose,
 } from './tag-definition';
+export {
+  definitionChecksum,
+  definitionDrift,
+  driftSummary,
+  type DriftEntry,
+  type DriftState,
+} from './definition-drift';

@@ -2,6 +2,7 @@ import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsIn,
   IsInt,
+  IsNumber,
   IsOptional,
   IsString,
   Matches,
@@ -84,6 +85,31 @@ export class AppConfig {
       ? this.NODE_ENV === 'production'
       : this.REQUIRE_APPROVAL === 'true';
   }
+
+  // The database is the source of truth for definitions. At start-up the API imports
+  // TAG_DEFINITIONS_DIR only into an empty catalog (`empty`, the default: first boot, the demo); with
+  // `always` it also imports changes at every start (under REQUIRE_APPROVAL as a change set of drafts
+  // awaiting approval, never active); with `never` not even into an empty one. Otherwise start-up only
+  // reports drift between the folder and the live catalog.
+  @IsIn(['empty', 'always', 'never'])
+  DEFINITIONS_IMPORT: 'empty' | 'always' | 'never' = 'empty';
+
+  // An activation fails (and is rolled back) when rule errors hit more than this share of the customers
+  // evaluated; refused up front when a sample shows it. Per activation: errorThresholdPercent.
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' && value.trim() !== '' ? Number(value) : value,
+  )
+  @IsNumber()
+  @Min(0)
+  @Max(100)
+  RUN_ERROR_THRESHOLD_PERCENT = 1;
+
+  // Customers an activation is tried on before it starts (0: no trial).
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(100000)
+  RUN_PREFLIGHT_SAMPLE = 1000;
 
   // A profile section stamped (asOf) further ahead of the server clock than this is refused (422).
   @Transform(toInt)

@@ -104,6 +104,17 @@ export class ProfileRepository {
     );
   }
 
+  // A reproducible sample of profiles (ordered by a hash of the id): an activation is tried on it first.
+  async sample(size: number): Promise<{ customerId: string; profile: Record<string, unknown> }[]> {
+    const rows: { customer_id: string; profile: Record<string, unknown> }[] = await this.dataSource.query(
+      `SELECT customer_id, profile FROM customer_profile
+        WHERE customer_id IN (SELECT customer_id FROM customer_profile WHERE version > 0
+                               ORDER BY md5(customer_id) LIMIT $1)`,
+      [size],
+    );
+    return rows.map((row) => ({ customerId: row.customer_id, profile: row.profile }));
+  }
+
   // The reconciler's work list (served by customer_profile_pending_idx).
   async pendingEvaluation(graceSeconds: number, limit: number): Promise<string[]> {
     const rows: { customer_id: string }[] = await this.dataSource.query(
