@@ -518,15 +518,13 @@ describe('runs with real terminal states', () => {
       .expect(202);
     const { RunService } = await import('@tagforge/pipeline');
     // Half done: the chunk changes customers with the new version, then the run is cancelled.
-    await api.app
-      .get(RunService)
-      .runChunk({
-        runId: activation.body.runId,
-        chunk: 0,
-        afterCustomerId: null,
-        lastCustomerId: '~',
-        plannedAt: 1,
-      });
+    await api.app.get(RunService).runChunk({
+      runId: activation.body.runId,
+      chunk: 0,
+      afterCustomerId: null,
+      lastCustomerId: '~',
+      plannedAt: 1,
+    });
     const changedByRun = await db.query(`SELECT count(*)::int AS n FROM tag_event WHERE run_id = $1`, [
       activation.body.runId,
     ]);
