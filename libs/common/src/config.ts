@@ -148,6 +148,27 @@ export class AppConfig {
 
 export class ConfigError extends Error {}
 
+// Keys written in this repository (dev and test conveniences): anyone who has read it knows them, so a
+// production deployment must never run with one as its admin key. A unit test keeps the list complete.
+export const PUBLIC_BOOTSTRAP_KEYS: readonly string[] = [
+  'change-me-to-a-long-random-secret',
+  'tagforge-local-dev-key-change-me',
+  'test-bootstrap-key-0123456789abcdef',
+  'reliability-bootstrap-key-0123456789abcdef',
+];
+export const MIN_PRODUCTION_KEY_LENGTH = 32;
+
+// Why a bootstrap key must not be used in production, or null when it may.
+export function weakBootstrapKey(key: string): string | null {
+  if (PUBLIC_BOOTSTRAP_KEYS.includes(key)) return 'is a key published in the Tagforge repository';
+  if (key.length < MIN_PRODUCTION_KEY_LENGTH) {
+    return `is shorter than ${MIN_PRODUCTION_KEY_LENGTH} characters (use e.g. openssl rand -hex 32)`;
+  }
+  // 32 characters of very few distinct ones ("aaaa...", "abab...") are not random.
+  if (new Set(key).size < 10) return 'does not look random (fewer than 10 distinct characters)';
+  return null;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const known = Object.keys(new AppConfig());
   const provided = Object.fromEntries(
@@ -162,6 +183,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       return `  ${error.property}=${JSON.stringify(env[error.property])}: ${reasons}`;
     });
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const weakness =
+    config.NODE_ENV === 'production' && config.BOOTSTRAP_API_KEY !== undefined
+      ? weakBootstrapKey(config.BOOTSTRAP_API_KEY)
+      : null;
+  if (weakness !== null) {
+    // The key itself is never printed.
+    throw new ConfigError(
+      `Invalid configuration:\n  BOOTSTRAP_API_KEY: in production (NODE_ENV=production) the bootstrap admin key ${weakness}`,
+    );
   }
   return config;
 }
