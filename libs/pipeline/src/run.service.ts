@@ -193,9 +193,9 @@ export class RunService {
     // stale: the chunk then starts over with the new one (never writing a superseded version).
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const result = await this.runChunkWith(run, payload, await this.catalog.current());
-        await this.checkErrorThreshold(run, result.totals);
-        return { customers: result.customers, changed: result.changed };
+        const { totals, ...result } = await this.runChunkWith(run, payload, await this.catalog.current());
+        await this.checkErrorThreshold(run, totals);
+        return result;
       } catch (error) {
         // Failed or cancelled meanwhile: what the chunk wrote was rolled back with its transaction.
         if (error instanceof RunStoppedError) return { customers: 0, changed: 0 };
@@ -302,7 +302,12 @@ export class RunService {
     run: EvaluationRunEntity,
     payload: JobPayloads[JobName.RunChunk],
     catalog: ActiveCatalog,
-  ): Promise<{ customers: number; changed: number; totals: { done: number; failed: number } | null }> {
+  ): Promise<{
+    customers: number;
+    changed: number;
+    ruleErrors?: Record<string, { count: number; example: string }>;
+    totals: { done: number; failed: number } | null;
+  }> {
     const scope = run.scope as RunScope & { now: string };
     const { evaluator, versions } = catalog;
     const only = evaluator.withDependents(scope.tags.filter((tagId) => versions.has(tagId)));
@@ -376,7 +381,7 @@ export class RunService {
         ruleErrors,
       };
       const totals = await this.runs.recordChunk(payload.runId, payload.chunk, counts, manager);
-      return { customers: counts.customers, changed: counts.changed, totals };
+      return { customers: counts.customers, changed: counts.changed, ruleErrors, totals };
     });
   }
 
