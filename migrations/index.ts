@@ -4,6 +4,7 @@ import { AudienceFeeds1764345600000 } from './1764345600000-audience-feeds';
 import { Governance1764352800000 } from './1764352800000-governance';
 import { Sandbox1764360000000 } from './1764360000000-sandbox';
 import { TagDigest1764367200000 } from './1764367200000-tag-digest';
+import { Trust1764400000000 } from './1764400000000-trust';
 
 // Listed explicitly (not globbed) so the built app and the tests load exactly these, in order.
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   Governance1764352800000,
   Sandbox1764360000000,
   TagDigest1764367200000,
+  Trust1764400000000,
 ];

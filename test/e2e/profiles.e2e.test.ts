@@ -83,6 +83,35 @@ describe('profile ingestion', () => {
     expect(read.body.profile.marketing).toEqual({ optOut: true });
   });
 
+  it('refuses an asOf ahead of the server clock by more than the skew with 422 naming the field, writing nothing', async () => {
+    const before = await rowCount();
+    const future = await api.http
+      .put('/v1/customers/C-future/profile')
+      .set(auth())
+      .send({ deposits: { asOf: '2099-01-01T00:00:00Z', balance: 1 } })
+      .expect(422);
+    expect(future.body.error).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: [{ pointer: '/deposits/asOf', message: expect.stringMatching(/in the future/) }],
+    });
+    const batch = await api.http
+      .post('/v1/profiles:batch')
+      .set({ ...auth(), 'Content-Type': 'application/x-ndjson' })
+      .send('{"customerId":"C-future","patch":{"asOf":{"deposits":"2099-01-01"},"deposits":{"balance":1}}}\n')
+      .expect(200);
+    expect(batch.body.results[0]).toMatchObject({
+      status: 'error',
+      error: { details: [{ pointer: '/asOf/deposits' }] },
+    });
+    expect(await rowCount()).toBe(before);
+    const soon = new Date(Date.now() + 60_000).toISOString();
+    await api.http
+      .put('/v1/customers/C-future/profile')
+      .set(auth())
+      .send({ deposits: { asOf: soon, balance: 1 } })
+      .expect(200);
+  });
+
   it('refuses bad customer ids with 400', async () => {
     for (const id of ['a'.repeat(65), 'bad%20id', 'semi;colon', 'ü']) {
       const response = await api.http

@@ -60,7 +60,9 @@ describe('the sandbox', () => {
     db = new Client({ connectionString: api.databaseUrl });
     await db.connect();
     const keys = api.app.get(ApiKeyService);
-    analyst = (await keys.create({ name: 'analyst', scopes: ['definitions:write', 'tags:read'] }, null)).key;
+    analyst = (
+      await keys.create({ name: 'analyst', scopes: ['definitions:write', 'tags:read', 'bureau:read'] }, null)
+    ).key;
     riskLead = (await keys.create({ name: 'risk-lead', scopes: ['definitions:write'] }, null)).key;
     const lines = [...syntheticProfiles({ customers: 400, seed: 11, now: Date.now() })].map((record) =>
       JSON.stringify(record),

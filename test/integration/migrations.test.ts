@@ -22,6 +22,7 @@ describe('migrations', () => {
       'Governance1764352800000',
       'Sandbox1764360000000',
       'TagDigest1764367200000',
+      'Trust1764400000000',
     ]);
     expect(reports.filter((report) => report.createdDatabase)).toHaveLength(1);
   });

@@ -19,9 +19,15 @@ export interface ApiHarness {
 
 // The whole API against a fresh database and a private queue prefix. Config is read from the
 // environment at module creation, as in production.
-export async function startApi(env: Record<string, string> = {}): Promise<ApiHarness> {
-  const database = await createTestDatabase();
-  const queuePrefix = `{tagforge-test-${randomBytes(4).toString('hex')}}`;
+// With `reuse`, against another harness's database (a restart): closing it leaves the database.
+export async function startApi(
+  env: Record<string, string> = {},
+  reuse?: { databaseUrl: string; queuePrefix: string },
+): Promise<ApiHarness> {
+  const database = reuse
+    ? { url: reuse.databaseUrl, drop: () => Promise.resolve() }
+    : await createTestDatabase();
+  const queuePrefix = reuse?.queuePrefix ?? `{tagforge-test-${randomBytes(4).toString('hex')}}`;
   const settings: Record<string, string> = {
     DATABASE_URL: database.url,
     QUEUE_PREFIX: queuePrefix,

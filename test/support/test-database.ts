@@ -35,10 +35,22 @@ export async function createTestDatabase(): Promise<{ url: string; drop: () => P
   };
 }
 
-export async function recreateDatabase(name: string): Promise<void> {
+// The collation a database is created with: the cluster's default, or TEST_DATABASE_LOCALE for the
+// template of a whole run (`icu:en-US` for an ICU locale, or a libc locale such as `en_US.UTF-8`), so
+// the suite can run once the way a database created by the official postgres image (en_US.UTF-8) sorts.
+export function localeClause(locale = process.env.TEST_DATABASE_LOCALE): string {
+  if (locale === undefined || locale === '') return '';
+  if (!/^(icu:)?[A-Za-z0-9_.@-]+$/.test(locale))
+    throw new Error(`TEST_DATABASE_LOCALE=${locale} is not a locale`);
+  return locale.startsWith('icu:')
+    ? ` TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE '${locale.slice(4)}' LOCALE 'C.UTF-8'`
+    : ` TEMPLATE template0 LOCALE '${locale}'`;
+}
+
+export async function recreateDatabase(name: string, locale?: string): Promise<void> {
   await admin(async (client) => {
     await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await client.query(`CREATE DATABASE "${name}"`);
+    await client.query(`CREATE DATABASE "${name}"${localeClause(locale)}`);
   });
 }
 

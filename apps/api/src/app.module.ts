@@ -22,7 +22,7 @@ import { RunsController } from './runs/runs.controller';
 import { SandboxController } from './sandbox/sandbox.controller';
 import { AuditController } from './audit/audit.controller';
 import { SegmentsController, TagAudiencesController } from './audiences/segments.controller';
-import { TagsController } from './tags/tags.controller';
+import { ChangeSetsController, TagsController } from './tags/tags.controller';
 import { WhoamiController } from './auth/whoami.controller';
 
 @Module({
@@ -50,6 +50,7 @@ import { WhoamiController } from './auth/whoami.controller';
     ProfilesController,
     CustomerTagsController,
     TagsController,
+    ChangeSetsController,
     TagAudiencesController,
     SegmentsController,
     RunsController,

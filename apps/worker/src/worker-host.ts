@@ -19,7 +19,8 @@ import {
   warnUnlessNoEviction,
 } from '@tagforge/queue';
 
-type Handler = (data: unknown) => Promise<unknown>;
+// finalAttempt: this attempt failing fails the job for good (no retry follows).
+type Handler = (data: unknown, context: { finalAttempt: boolean }) => Promise<unknown>;
 
 const jobsTotal = new Counter({
   name: 'tagforge_jobs_total',
@@ -111,7 +112,9 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
     if (!handler) throw new Error(`no handler for job ${job.name}`);
     const stop = jobDuration.startTimer({ name: job.name });
     try {
-      const result = await handler(job.data);
+      const result = await handler(job.data, {
+        finalAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
+      });
       jobsTotal.inc({ name: job.name, outcome: 'completed' });
       return result;
     } catch (error) {
@@ -134,7 +137,7 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
         const name = this.reflector.get<JobName | undefined>(JOB_HANDLER, method as () => unknown);
         if (!name) continue;
         if (handlers.has(name)) throw new Error(`job ${name} has two handlers`);
-        handlers.set(name, (data) => (method as Handler).call(instance, data));
+        handlers.set(name, (data, context) => (method as Handler).call(instance, data, context));
       }
     }
     const missing = (Object.keys(QUEUE_OF_JOB) as JobName[]).filter((name) => !handlers.has(name));

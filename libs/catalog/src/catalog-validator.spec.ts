@@ -63,9 +63,10 @@ describe('validateCatalog', () => {
   });
 
   it('requires the id to equal the file name, and ids to be unique', () => {
-    const first = tag('same', true, { examples });
-    const second = { ...tag('same', true, { examples }), file: 'segments/same.json' };
-    const renamed = { ...tag('old', true, { examples }), file: 'tags/new.json' };
+    const rule = { '===': [{ var: 'bureau.dishonestDebtor' }, true] };
+    const first = tag('same', rule, { examples });
+    const second = { ...tag('same', rule, { examples }), file: 'segments/same.json' };
+    const renamed = { ...tag('old', rule, { examples }), file: 'tags/new.json' };
     const { errors } = validateCatalog([first, second, renamed], profileSchema);
     expect(errors).toEqual([
       expect.objectContaining({ file: 'segments/same.json', pointer: '/id', code: 'duplicate_id' }),
@@ -168,13 +169,41 @@ describe('validateCatalog', () => {
   });
 
   it('warns about missing contrast in examples and about unguarded comparisons', () => {
-    const file = tag('x', { '<': [{ var: 'bureau.score' }, 580] }, { examples: [examples[1]] });
+    const file = tag(
+      'x',
+      { '<': [{ var: 'bureau.score' }, 580] },
+      { examples: [{ name: 'good score', profile: { bureau: { score: 700 } }, expect: false }] },
+    );
     const { errors, warnings } = validateCatalog([file], profileSchema);
     expect(errors).toEqual([]);
     expect(warnings.map((warning) => [warning.pointer, warning.code])).toEqual([
       ['/rule/</0', 'unguarded_comparison'],
       ['/examples', 'examples_incomplete'],
     ]);
+  });
+
+  it('runs the examples with their dependencies, and a failing one is an error naming it', () => {
+    const files = [
+      tag('dishonest', { '===': [{ var: 'bureau.dishonestDebtor' }, true] }, { examples }),
+      tag('blocked', { '!': { var: 'tags.dishonest' } }, { examples }),
+    ];
+    expect(validateCatalog(files, profileSchema).errors).toEqual([
+      {
+        file: 'tags/blocked.json',
+        id: 'blocked',
+        pointer: '/examples/0',
+        code: 'example_failed',
+        message: 'example "set" expects true, got false',
+      },
+      {
+        file: 'tags/blocked.json',
+        id: 'blocked',
+        pointer: '/examples/1',
+        code: 'example_failed',
+        message: 'example "unset" expects false, got true',
+      },
+    ]);
+    expect(validateCatalog(files, profileSchema, { examplesOf: () => false }).errors).toEqual([]);
   });
 
   it('accepts any path with the empty schema', () => {

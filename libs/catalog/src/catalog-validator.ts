@@ -2,16 +2,25 @@ import { CatalogCycleError, topologicalOrder } from '@tagforge/evaluation';
 import { ProfileValidator } from '@tagforge/profile';
 import { parseNow, ruleDependencies, validateRule } from '@tagforge/rules';
 import { type LoadedDefinition, readDefinitions } from './definition-format';
+import { runExamples } from './example-runner';
 import { varPointers } from './rule-walk';
 import type { CatalogProblem, CatalogValidation, TagDefinitionFile } from './tag-definition';
+
+export interface ValidateOptions {
+  // Whose examples to run (default: every file's); the API runs only the submitted definitions'.
+  examplesOf?: (file: string) => boolean;
+}
 
 /**
  * Everything `tagctl validate` (and `POST /v1/tags:validate`) checks: the file format, each rule against
  * the profile schema and the catalog's tag ids, purposes, segments reading tags only, examples, cycles.
+ * Once everything else validates, the examples run as `tagctl test` runs them (with the definition's
+ * dependencies); a failing example is an error that names it.
  */
 export function validateCatalog(
   files: readonly TagDefinitionFile[],
   profileSchema: unknown,
+  options: ValidateOptions = {},
 ): CatalogValidation {
   const { definitions, declaredIds, errors } = readDefinitions(files);
   const warnings: CatalogProblem[] = [];
@@ -23,8 +32,35 @@ export function validateCatalog(
     if (errors.length === before) sound.push(loaded);
     checkExamples(loaded, profileValidator, declaredIds, errors, warnings);
   }
-  errors.push(...cycleProblems(sound));
+  const cycles = cycleProblems(sound);
+  errors.push(...cycles);
+  // The examples of each sound definition (its rule validates), unless a cycle makes the catalog
+  // unevaluable; an example whose profile does not match the schema is reported above already.
+  if (cycles.length === 0) {
+    const soundFiles = new Set(sound.map((loaded) => loaded.file));
+    const examplesOf = options.examplesOf ?? (() => true);
+    errors.push(...failingExamples(files, profileSchema, (file) => soundFiles.has(file) && examplesOf(file)));
+  }
   return { errors, warnings };
+}
+
+function failingExamples(
+  files: readonly TagDefinitionFile[],
+  profileSchema: unknown,
+  examplesOf: (file: string) => boolean,
+): CatalogProblem[] {
+  return runExamples(files, profileSchema, examplesOf)
+    .filter((result) => !result.passed && !result.error?.startsWith('profile: '))
+    .map((result) => ({
+      file: result.file,
+      id: result.id,
+      pointer: `/examples/${result.index}`,
+      code: 'example_failed',
+      message:
+        result.error === undefined
+          ? `example "${result.name}" expects ${JSON.stringify(result.expected)}, got ${JSON.stringify(result.actual)}`
+          : `example "${result.name}" could not run: ${result.error}`,
+    }));
 }
 
 function checkRule(

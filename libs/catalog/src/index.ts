@@ -1,7 +1,7 @@
 // Tag and segment definitions: the file format, catalog validation and example runs are pure;
 // definition-loader is the only module that reads files.
 export { catalogMarkdownTable } from './catalog-markdown';
-export { validateCatalog } from './catalog-validator';
+export { type ValidateOptions, validateCatalog } from './catalog-validator';
 export { type LoadedDefinition, readDefinitions, type ReadDefinitions } from './definition-format';
 export { loadDefinitionsFolder, loadJsonFile } from './definition-loader';
 export { DEFINITION_SCHEMA } from './definition-schema';
@@ -20,3 +20,10 @@ export {
   type TagExample,
   type TagPurpose,
 } from './tag-definition';
+export {
+  definitionChecksum,
+  definitionDrift,
+  driftSummary,
+  type DriftEntry,
+  type DriftState,
+} from './definition-drift';

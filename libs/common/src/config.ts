@@ -2,6 +2,7 @@ import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsIn,
   IsInt,
+  IsNumber,
   IsOptional,
   IsString,
   Matches,
@@ -85,6 +86,37 @@ export class AppConfig {
       : this.REQUIRE_APPROVAL === 'true';
   }
 
+  // The database is the source of truth for definitions. At start-up the API imports
+  // TAG_DEFINITIONS_DIR only into an empty catalog (`empty`, the default: first boot, the demo); with
+  // `always` it also imports changes at every start (under REQUIRE_APPROVAL as a change set of drafts
+  // awaiting approval, never active); with `never` not even into an empty one. Otherwise start-up only
+  // reports drift between the folder and the live catalog.
+  @IsIn(['empty', 'always', 'never'])
+  DEFINITIONS_IMPORT: 'empty' | 'always' | 'never' = 'empty';
+
+  // An activation fails (and is rolled back) when rule errors hit more than this share of the customers
+  // evaluated; refused up front when a sample shows it. Per activation: errorThresholdPercent.
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' && value.trim() !== '' ? Number(value) : value,
+  )
+  @IsNumber()
+  @Min(0)
+  @Max(100)
+  RUN_ERROR_THRESHOLD_PERCENT = 1;
+
+  // Customers an activation is tried on before it starts (0: no trial).
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(100000)
+  RUN_PREFLIGHT_SAMPLE = 1000;
+
+  // A profile section stamped (asOf) further ahead of the server clock than this is refused (422).
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  AS_OF_MAX_FUTURE_SECONDS = 300;
+
   // Requests per second per API key (token bucket in each API process).
   @Transform(toInt)
   @IsInt()
@@ -116,6 +148,27 @@ export class AppConfig {
 
 export class ConfigError extends Error {}
 
+// Keys written in this repository (dev and test conveniences): anyone who has read it knows them, so a
+// production deployment must never run with one as its admin key. A unit test keeps the list complete.
+export const PUBLIC_BOOTSTRAP_KEYS: readonly string[] = [
+  'change-me-to-a-long-random-secret',
+  'tagforge-local-dev-key-change-me',
+  'test-bootstrap-key-0123456789abcdef',
+  'reliability-bootstrap-key-0123456789abcdef',
+];
+export const MIN_PRODUCTION_KEY_LENGTH = 32;
+
+// Why a bootstrap key must not be used in production, or null when it may.
+export function weakBootstrapKey(key: string): string | null {
+  if (PUBLIC_BOOTSTRAP_KEYS.includes(key)) return 'is a key published in the Tagforge repository';
+  if (key.length < MIN_PRODUCTION_KEY_LENGTH) {
+    return `is shorter than ${MIN_PRODUCTION_KEY_LENGTH} characters (use e.g. openssl rand -hex 32)`;
+  }
+  // 32 characters of very few distinct ones ("aaaa...", "abab...") are not random.
+  if (new Set(key).size < 10) return 'does not look random (fewer than 10 distinct characters)';
+  return null;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const known = Object.keys(new AppConfig());
   const provided = Object.fromEntries(
@@ -130,6 +183,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       return `  ${error.property}=${JSON.stringify(env[error.property])}: ${reasons}`;
     });
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const weakness =
+    config.NODE_ENV === 'production' && config.BOOTSTRAP_API_KEY !== undefined
+      ? weakBootstrapKey(config.BOOTSTRAP_API_KEY)
+      : null;
+  if (weakness !== null) {
+    // The key itself is never printed.
+    throw new ConfigError(
+      `Invalid configuration:\n  BOOTSTRAP_API_KEY: in production (NODE_ENV=production) the bootstrap admin key ${weakness}`,
+    );
   }
   return config;
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
+  AppConfig,
   ErrorCode,
   MAX_ARRAY_ITEMS,
   TagforgeException,
@@ -76,6 +77,7 @@ export class ProfileIngestionService {
   private readonly logger = new Logger(ProfileIngestionService.name);
 
   constructor(
+    private readonly config: AppConfig,
     private readonly profiles: ProfileRepository,
     private readonly producer: QueueProducer,
     private readonly audit: AuditLogRepository,
@@ -277,6 +279,7 @@ export class ProfileIngestionService {
         stored: isNew ? null : { profile: stored.profile as JsonObject, stamps: stored.stamps },
         mode: request.mode,
         body: request.document,
+        latestAsOf: Date.now() + this.config.AS_OF_MAX_FUTURE_SECONDS * 1000,
       });
     } catch (error) {
       if (error instanceof ProfileWriteError) {

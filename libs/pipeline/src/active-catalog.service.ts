@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { CatalogEvaluator, type EvaluableDefinition, type TagKind } from '@tagforge/evaluation';
 import { TagDefinitionRepository } from '@tagforge/persistence';
+import type { EntityManager } from 'typeorm';
 
 export interface ActiveCatalog {
   fingerprint: string;
@@ -28,13 +29,15 @@ export class ActiveCatalogService {
 
   constructor(private readonly definitions: TagDefinitionRepository) {}
 
-  async current(): Promise<ActiveCatalog> {
-    const fingerprint = await this.definitions.activeFingerprint();
+  // With a manager: as that transaction sees it (an evaluation reads it after locking its rows).
+  async current(manager?: EntityManager): Promise<ActiveCatalog> {
+    const fingerprint = await this.definitions.activeFingerprint(manager);
     if (this.cached?.fingerprint === fingerprint) return this.cached;
-    const rows = await this.definitions.findActive();
+    const rows = await this.definitions.findActive(manager);
     const definitions = rows.map((row) => ({ id: row.tagId, kind: row.kind as TagKind, rule: row.rule }));
     this.cached = {
-      fingerprint,
+      // Of the rows read, in case an activation committed between the two statements.
+      fingerprint: rows.map((row) => `${row.tagId}:${row.version}`).join(','),
       evaluator: new CatalogEvaluator(definitions),
       versions: new Map(rows.map((row) => [row.tagId, row.version])),
       definitions,
@@ -60,6 +63,11 @@ export class ActiveCatalogService {
     if (this.drafts.size >= DRAFT_CACHE_SIZE) this.drafts.delete(this.drafts.keys().next().value!);
     this.drafts.set(cacheKey, catalog);
     return catalog;
+  }
+
+  // The active catalog's fingerprint as a transaction sees it now.
+  fingerprint(manager: EntityManager): Promise<string> {
+    return this.definitions.activeFingerprint(manager);
   }
 
   invalidate(): void {

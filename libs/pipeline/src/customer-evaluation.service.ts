@@ -41,7 +41,6 @@ export class CustomerEvaluationService {
   // delivered twice, or one that was coalesced with a later write, does nothing harmful.
   async evaluate(customerId: string, cause: TagEventCause = 'profile'): Promise<CustomerEvaluationResult> {
     const stop = evaluationSeconds.startTimer();
-    const { evaluator, versions } = await this.catalog.current();
     try {
       return await this.tags.transaction(async (manager) => {
         const locked = await this.tags.lockProfileForEvaluation(customerId, manager);
@@ -54,6 +53,9 @@ export class CustomerEvaluationService {
             ruleErrors: 0,
           };
         }
+        // The catalog as of the lock: an evaluation that waited behind an activation's chunk must not
+        // write the superseded version's values.
+        const { evaluator, versions } = await this.catalog.current(manager);
         const current = new Map<string, TagState>(
           (await this.tags.current(customerId, manager)).map((tag) => [tag.tagId, tag]),
         );

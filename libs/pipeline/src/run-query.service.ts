@@ -67,6 +67,19 @@ export class RunQueryService {
     return { items, nextCursor: last ? encodeCursor(last) : null };
   }
 
+  // A stop requested by a key: allowed with one key under maker-checker too, since it only returns to
+  // what was approved before (stopping a change needs one key; making one needs two).
+  async cancel(id: string, actor: { keyId: string | null; name: string }) {
+    const run = /^[0-9a-f-]{36}$/.test(id) ? await this.runs.find(id) : null;
+    if (!run) throw new TagforgeException(ErrorCode.NotFound, `no run ${id}`);
+    if (run.kind === 'rollback') {
+      throw new TagforgeException(ErrorCode.Conflict, `run ${id} is a rollback; it runs to completion`);
+    }
+    const outcome = await this.runService.stop(id, 'cancelled', `cancelled by ${actor.name}`, actor);
+    if (!outcome.stopped) throw new TagforgeException(ErrorCode.Conflict, `run ${id} has already finished`);
+    return { ...view((await this.runs.find(id))!), rollbackRunId: outcome.rollbackRunId };
+  }
+
   async startRecompute(actor: {
     keyId: string | null;
     name: string;

@@ -10,9 +10,12 @@ import {
   type TagValue,
 } from '@tagforge/evaluation';
 import {
+  AuditLogRepository,
   CustomerTagRepository,
   EvaluationRunRepository,
+  RunStoppedError,
   SandboxRepository,
+  TagDefinitionRepository,
   type ChunkRange,
   type CustomerTagChange,
   type UnlockedProfile,
@@ -23,7 +26,7 @@ import {
   type TagEventCause,
 } from '@tagforge/persistence';
 import { JobName, QueueProducer, type JobPayloads } from '@tagforge/queue';
-import { ActiveCatalogService } from './active-catalog.service';
+import { ActiveCatalogService, type ActiveCatalog } from './active-catalog.service';
 import { ruleErrorsTotal } from './customer-evaluation.service';
 import { countError, countTag, type SandboxStats } from './sandbox-stats';
 
@@ -40,6 +43,13 @@ function rangesOf(sortedIds: readonly string[], size: number): ChunkRange[] {
   }
   return ranges;
 }
+
+const isFinished = (run: EvaluationRunEntity) =>
+  run.status === 'succeeded' || run.status === 'failed' || run.status === 'cancelled';
+
+// The active catalog changed while a chunk waited for its locks.
+class StaleCatalogError extends Error {}
+const MAX_STALE_CATALOG_RETRIES = 5;
 
 // Customers per chunk: large enough for set-based writes to pay off, small enough that a profile
 // write to one of its customers, which waits for the chunk's row locks, waits briefly (a first
@@ -60,7 +70,22 @@ const CAUSE_OF_RUN: Record<RunKind, TagEventCause> = {
   recompute: 'definition',
   schedule: 'schedule',
   sandbox: 'definition',
+  rollback: 'rollback',
 };
+
+// What a run over definitions records so that a failure or a cancellation can put things back.
+export interface DefinitionRunScope {
+  tags: string[];
+  retire?: string[];
+  // tag -> the version this run activated, and the version active before it (null: a new tag)
+  activated?: Record<string, number>;
+  previous?: Record<string, number | null>;
+  // tag -> the version this run retired
+  retired?: Record<string, number>;
+  // an activation fails once rule errors hit more than this share of the customers evaluated
+  errorThreshold?: number;
+  [key: string]: unknown;
+}
 
 // Backfills, retirements, recomputes and scheduled re-evaluations: the customer-id space split into
 // keyset chunks run as children of one BullMQ flow. Each chunk writes only differences, in one
@@ -75,12 +100,14 @@ export class RunService {
     private readonly catalog: ActiveCatalogService,
     private readonly producer: QueueProducer,
     private readonly sandbox: SandboxRepository,
+    private readonly definitions: TagDefinitionRepository,
+    private readonly audit: AuditLogRepository,
   ) {}
 
   // Creates the run (inside the caller's transaction when given); call `launch` after commit.
   create(
     kind: RunKind,
-    scope: { tags: string[]; retire?: string[] },
+    scope: DefinitionRunScope,
     createdBy: string | null,
     manager?: EntityManager,
   ): Promise<EvaluationRunEntity> {
@@ -111,7 +138,7 @@ export class RunService {
 
   async plan(runId: string): Promise<void> {
     const run = await this.runs.find(runId);
-    if (!run || run.status === 'succeeded' || run.status === 'failed' || run.status === 'cancelled') return;
+    if (!run || isFinished(run)) return;
     const planned = (run.result as { ranges?: ChunkRange[] } | null)?.ranges;
     let ranges = planned;
     if (!ranges) {
@@ -137,29 +164,176 @@ export class RunService {
     );
   }
 
+  // The job: a chunk that fails on its last attempt fails its run for good (an activation or a
+  // retirement is then rolled back); one that stalled is left to the reconciler's relaunch.
+  async runChunkJob(
+    payload: JobPayloads[JobName.RunChunk],
+    context: { finalAttempt: boolean },
+  ): Promise<{ customers: number; changed: number }> {
+    try {
+      return await this.runChunk(payload);
+    } catch (error) {
+      if (context.finalAttempt) {
+        await this.stop(
+          payload.runId,
+          'failed',
+          `chunk ${payload.chunk} failed for good: ${(error as Error).message}`,
+        );
+      }
+      throw error;
+    }
+  }
+
   async runChunk(payload: JobPayloads[JobName.RunChunk]): Promise<{ customers: number; changed: number }> {
     const run = await this.runs.find(payload.runId);
     if (!run) throw new Error(`run ${payload.runId} does not exist`);
+    if (isFinished(run)) return { customers: 0, changed: 0 };
     if (run.kind === 'sandbox') return this.runSandboxChunk(run, payload);
+    // An activation that commits while the chunk waits for its row locks makes the catalog it read
+    // stale: the chunk then starts over with the new one (never writing a superseded version).
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const { totals, ...result } = await this.runChunkWith(run, payload, await this.catalog.current());
+        await this.checkErrorThreshold(run, totals);
+        return result;
+      } catch (error) {
+        // Failed or cancelled meanwhile: what the chunk wrote was rolled back with its transaction.
+        if (error instanceof RunStoppedError) return { customers: 0, changed: 0 };
+        if (!(error instanceof StaleCatalogError) || attempt >= MAX_STALE_CATALOG_RETRIES) throw error;
+      }
+    }
+  }
+
+  // An activation whose rules fail for more than its threshold's share of the customers evaluated so
+  // far does not succeed: it fails and is rolled back.
+  private async checkErrorThreshold(
+    run: EvaluationRunEntity,
+    totals: { done: number; failed: number } | null,
+  ): Promise<void> {
+    const threshold = (run.scope as DefinitionRunScope).errorThreshold;
+    if (run.kind !== 'activation' || threshold === undefined || !totals || totals.done === 0) return;
+    if (totals.failed / totals.done <= threshold) return;
+    await this.stop(
+      run.id,
+      'failed',
+      `rule errors for ${totals.failed} of ${totals.done} customers evaluated (${((totals.failed / totals.done) * 100).toFixed(1)} %), above the ${(threshold * 100).toFixed(2)} % threshold`,
+    );
+  }
+
+  // Fails or cancels a run for good. A run that changed definitions (an activation, a retirement) puts
+  // them back: the versions active before are restored (unless a later change replaced them since),
+  // and a rollback run re-evaluates those tags for every customer, and removes tags the run added,
+  // with history rows of cause 'rollback'. Returns the rollback run's id, if any.
+  async stop(
+    runId: string,
+    status: 'failed' | 'cancelled',
+    reason: string,
+    actor: { keyId: string | null; name: string } = { keyId: null, name: 'system' },
+  ): Promise<{ stopped: boolean; rollbackRunId: string | null }> {
+    const outcome = await this.definitions.transaction(async (manager) => {
+      await this.definitions.lockDefinitions(manager);
+      const run = await this.runs.find(runId, manager);
+      if (!run || !(await this.runs.stop(runId, status, reason, manager))) {
+        return { stopped: false, rollbackRunId: null };
+      }
+      const restored =
+        run.kind === 'activation' || run.kind === 'retirement' ? await this.restore(run, manager) : null;
+      const rollback =
+        restored && restored.tags.length + restored.retire.length > 0
+          ? await this.create('rollback', { ...restored, rollbackOf: run.id }, actor.name, manager)
+          : null;
+      await this.audit.append(
+        {
+          actorKeyId: actor.keyId,
+          actorName: actor.name,
+          action: status === 'failed' ? 'run.fail' : 'run.cancel',
+          entity: 'evaluation_run',
+          entityId: run.id,
+          before: { status: run.status },
+          after: {
+            status,
+            error: reason,
+            restored: restored?.versions ?? null,
+            rollbackRunId: rollback?.id ?? null,
+          },
+        },
+        manager,
+      );
+      return { stopped: true, rollbackRunId: rollback?.id ?? null };
+    });
+    if (outcome.stopped) {
+      this.logger.warn(`run ${runId} ${status}: ${reason}`);
+      this.catalog.invalidate();
+    }
+    if (outcome.rollbackRunId) await this.launch(outcome.rollbackRunId);
+    return outcome;
+  }
+
+  private async restore(
+    run: EvaluationRunEntity,
+    manager: EntityManager,
+  ): Promise<{ tags: string[]; retire: string[]; versions: Record<string, number | null> }> {
+    const scope = run.scope as DefinitionRunScope;
+    const tags: string[] = [];
+    const retire: string[] = [];
+    const versions: Record<string, number | null> = {};
+    for (const [tagId, version] of Object.entries(scope.activated ?? {})) {
+      if ((await this.definitions.findActiveVersion(tagId, manager))?.version !== version) continue;
+      const previous = scope.previous?.[tagId] ?? null;
+      if (previous === null) {
+        await this.definitions.deactivate(tagId, manager);
+        retire.push(tagId);
+      } else {
+        await this.definitions.setActive(tagId, previous, manager);
+        tags.push(tagId);
+      }
+      versions[tagId] = previous;
+    }
+    for (const [tagId, version] of Object.entries(scope.retired ?? {})) {
+      if (await this.definitions.findActiveVersion(tagId, manager)) continue;
+      await this.definitions.setActive(tagId, version, manager);
+      tags.push(tagId);
+      versions[tagId] = version;
+    }
+    return { tags, retire, versions };
+  }
+
+  private runChunkWith(
+    run: EvaluationRunEntity,
+    payload: JobPayloads[JobName.RunChunk],
+    catalog: ActiveCatalog,
+  ): Promise<{
+    customers: number;
+    changed: number;
+    ruleErrors?: Record<string, { count: number; example: string }>;
+    totals: { done: number; failed: number } | null;
+  }> {
     const scope = run.scope as RunScope & { now: string };
-    const { evaluator, versions } = await this.catalog.current();
+    const { evaluator, versions } = catalog;
     const only = evaluator.withDependents(scope.tags.filter((tagId) => versions.has(tagId)));
     const inScope = new Map([...versions].filter(([tagId]) => only.has(tagId)));
     const now = Date.parse(scope.now);
     const wholeCatalog = only.size === versions.size && only.size > 0;
+    const retiring = (scope.retire?.length ?? 0) > 0;
     return this.tags.bulkTransaction(async (manager) => {
       if (await this.runs.isChunkRecorded(payload.runId, payload.chunk, manager))
-        return { customers: 0, changed: 0 };
-      const removed = scope.retire?.length
-        ? await this.tags.removeTags(scope.retire, payload, { runId: run.id }, manager)
+        return { customers: 0, changed: 0, totals: null };
+      // Profile rows first, then tag rows, as every writer does (an evaluation locks its profile and
+      // then writes its tags): a retirement that deleted tag rows first could deadlock with one.
+      const lockedFirst = retiring ? await this.tags.lockRange(payload, manager) : undefined;
+      const removed = retiring
+        ? await this.tags.removeTags(scope.retire!, payload, { runId: run.id }, manager)
         : 0;
       // Over the whole catalog, customers whose fresh tags match their stored digest are settled
       // without a lock, a read of their tags or a write; only the others go the long way.
       const { settled, unsettled } =
-        wholeCatalog && removed === 0
+        wholeCatalog && !retiring
           ? await this.settle(payload, evaluator, now, manager)
           : { settled: 0, unsettled: undefined };
-      const profiles = unsettled?.length === 0 ? [] : await this.tags.lockRange(payload, manager, unsettled);
+      const profiles =
+        lockedFirst ??
+        (unsettled?.length === 0 ? [] : await this.tags.lockRange(payload, manager, unsettled));
+      if ((await this.catalog.fingerprint(manager)) !== catalog.fingerprint) throw new StaleCatalogError();
       // A run over part of the catalog reads only the tags it evaluates and the tags their rules read.
       const currentByCustomer =
         only.size > 0 && profiles.length > 0
@@ -171,12 +345,14 @@ export class RunService {
       const changes: CustomerTagChange[] = [];
       const evaluated: { customerId: string; version: number; tagDigest: string }[] = [];
       const ruleErrors: Record<string, { count: number; example: string }> = {};
+      let failedCustomers = 0;
       for (const { customerId, profile, version } of only.size > 0 ? profiles : []) {
         const current: Map<string, TagState> = currentByCustomer.get(customerId) ?? new Map();
         const previous: Record<string, TagValue> = {};
         for (const [tagId, state] of current) previous[tagId] = state.value as TagValue;
         const result = evaluator.evaluateCustomer(profile, now, { only, current: previous });
         const failed = new Set<string>();
+        if (result.errors.length > 0) failedCustomers += 1;
         for (const error of result.errors) {
           ruleErrorsTotal.inc({ tag: error.tagId });
           failed.add(error.tagId);
@@ -198,9 +374,14 @@ export class RunService {
       // the digests describe the tags now held. A partial run leaves the digests it changed unknown.
       if (wholeCatalog) await this.tags.markEvaluated(evaluated, manager);
       else await this.tags.forgetDigests([...new Set(changes.map((change) => change.customerId))], manager);
-      const counts = { customers: settled + profiles.length, changed: changes.length + removed, ruleErrors };
-      await this.runs.recordChunk(payload.runId, payload.chunk, counts, manager);
-      return counts;
+      const counts = {
+        customers: settled + profiles.length,
+        changed: changes.length + removed,
+        failed: failedCustomers,
+        ruleErrors,
+      };
+      const totals = await this.runs.recordChunk(payload.runId, payload.chunk, counts, manager);
+      return { customers: counts.customers, changed: counts.changed, ruleErrors, totals };
     });
   }
 

@@ -9,7 +9,7 @@ import {
   type EvaluationRunEntity,
   type SandboxChange,
 } from '@tagforge/persistence';
-import { explain, parseNow } from '@tagforge/rules';
+import { REDACTED, explain, isBureauPath, parseNow, ruleDependencies } from '@tagforge/rules';
 import { ActiveCatalogService } from './active-catalog.service';
 import { DefinitionService, type Actor } from './definition.service';
 import { RunService } from './run.service';
@@ -35,9 +35,24 @@ export class SandboxService {
     private readonly audit: AuditLogRepository,
   ) {}
 
-  async start(body: unknown, actor: Actor): Promise<{ runId: string; status: string; customers?: number }> {
+  // `viewer.bureau`: the key may see credit-bureau data. Without it a draft that reads `bureau.*` is
+  // refused (its results would show bureau values), and every view below hides them.
+  async start(
+    body: unknown,
+    actor: Actor,
+    viewer: Viewer = { bureau: false },
+  ): Promise<{ runId: string; status: string; customers?: number }> {
     const request = parseRequest(body);
     const { definitions } = await this.definitions.checkDrafts(request.definitions);
+    const readsBureau = definitions.filter((definition) =>
+      ruleDependencies(definition.rule).paths.some(isBureauPath),
+    );
+    if (!viewer.bureau && readsBureau.length > 0) {
+      throw new TagforgeException(
+        ErrorCode.Forbidden,
+        `trying drafts that read credit-bureau data needs the "bureau:read" scope: ${readsBureau.map((definition) => definition.id).join(', ')}`,
+      );
+    }
     const population = await this.population(request.population);
     const run = await this.runs.create({
       kind: 'sandbox',
@@ -62,13 +77,18 @@ export class SandboxService {
     return { runId: run.id, status: run.status, ...(population ? { customers: population.length } : {}) };
   }
 
-  async get(runId: string) {
+  async get(runId: string, viewer: Viewer = { bureau: false }) {
     const run = await this.requireRun(runId);
     const scope = run.scope as { tags: string[]; population: Population; now: string };
     const stats = mergeStats((await this.sandbox.chunkStats(runId)) as never[]);
-    const { kinds } = await this.draftCatalog(run);
+    const { kinds, evaluator } = await this.draftCatalog(run);
     const drafts = new Set(scope.tags);
-    const view = (tagId: string, entry: TagSandboxStats) => ({ tagId, kind: kinds.get(tagId), ...entry });
+    const hidden = viewer.bureau ? () => false : (tagId: string) => readsOnlyBureau(evaluator, tagId);
+    const view = (tagId: string, entry: TagSandboxStats) => ({
+      tagId,
+      kind: kinds.get(tagId),
+      ...(hidden(tagId) ? redactStats(entry) : entry),
+    });
     return {
       id: run.id,
       status: run.status,
@@ -102,6 +122,7 @@ export class SandboxService {
   async customers(
     runId: string,
     query: { change?: string; tagId?: string; limit?: string; cursor?: string },
+    viewer: Viewer = { bureau: false },
   ) {
     const run = await this.requireRun(runId);
     const scope = run.scope as { tags: string[]; now: string; definitions: { id: string; rule: unknown }[] };
@@ -144,8 +165,12 @@ export class SandboxService {
         tagsRead[dependency] =
           values[dependency] ?? (kind === 'boolean' || kind === 'segment' ? false : null);
       }
-      const explanation = explain(rule, { ...profile, tags: tagsRead }, now);
-      items.push({ ...row, account: explanation.account, reads: explanation.reads });
+      const explanation = explain(rule, { ...profile, tags: tagsRead }, now, {
+        hiddenPaths: viewer.bureau ? undefined : isBureauPath,
+      });
+      const shown =
+        !viewer.bureau && readsOnlyBureau(evaluator, tagId) ? { before: REDACTED, after: REDACTED } : {};
+      items.push({ ...row, ...shown, account: explanation.account, reads: explanation.reads });
     }
     return {
       tagId,
@@ -190,6 +215,34 @@ export class SandboxService {
     const { definitions } = await this.catalog.current();
     return definitions.find((definition) => definition.id === tagId)?.rule ?? null;
   }
+}
+
+export interface Viewer {
+  bureau: boolean;
+}
+
+// A tag whose value is computed from credit-bureau data alone (its paths, and those of the tags it
+// reads, are all under `bureau`): its values are bureau values.
+function readsOnlyBureau(
+  evaluator: { dependencies(tagId: string): { paths: string[]; tags: string[] } },
+  tagId: string,
+  seen = new Set<string>(),
+): boolean {
+  if (seen.has(tagId)) return false;
+  seen.add(tagId);
+  const { paths, tags } = evaluator.dependencies(tagId);
+  if (!paths.every(isBureauPath) || (paths.length === 0 && tags.length === 0)) return false;
+  return tags.every((dependency) => readsOnlyBureau(evaluator, dependency, seen));
+}
+
+function redactStats(entry: TagSandboxStats): TagSandboxStats {
+  const { values, numbers, errors, ...counts } = entry;
+  return {
+    ...counts,
+    ...(values ? { values: { [REDACTED]: Object.values(values).reduce((sum, n) => sum + n, 0) } } : {}),
+    ...(numbers ? { numbers: { count: numbers.count, sum: 0, min: null, max: null } } : {}),
+    ...(errors ? { errors: { count: errors.count, example: REDACTED } } : {}),
+  };
 }
 
 function emptyStats(): TagSandboxStats {

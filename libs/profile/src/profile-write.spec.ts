@@ -375,6 +375,34 @@ describe('planProfileWrite', () => {
     });
   });
 
+  describe('stamps from the future', () => {
+    const now = Date.parse('2026-05-03T12:00:00Z');
+    const latestAsOf = now + 300_000;
+
+    it('refuses an inline or mapped asOf later than the server clock plus the skew, naming it', () => {
+      for (const body of [
+        { deposits: { asOf: '2099-01-01T00:00:00Z', balance: 1 } },
+        { asOf: { loans: '2026-05-03T12:05:01Z' }, loans: [] },
+      ] as JsonObject[]) {
+        expect(capture({ stored: storedProfile(), mode: 'merge', body, latestAsOf })).toMatchObject({
+          code: 'INVALID_AS_OF',
+          pointer: 'deposits' in body ? '/deposits/asOf' : '/asOf/loans',
+          message: expect.stringMatching(/in the future/),
+        });
+      }
+    });
+
+    it('accepts a stamp within the skew', () => {
+      const plan = planProfileWrite({
+        stored: storedProfile(),
+        mode: 'merge',
+        body: { deposits: { asOf: '2026-05-03T12:04:59Z', balance: 1 } },
+        latestAsOf,
+      });
+      expect(plan.appliedSections).toEqual(['deposits']);
+    });
+  });
+
   it('never mutates the stored profile or the body', () => {
     const stored = deepFreeze(storedProfile());
     const body = deepFreeze({ asOf: { loans: MAY_3 }, deposits: { asOf: MAY_3, balance: null }, loans: [] });

@@ -20,6 +20,9 @@ export interface ProfileWriteInput {
   stored: StoredProfile | null;
   mode: WriteMode;
   body: JsonObject;
+  // The latest acceptable stamp (the server clock plus the allowed skew), epoch milliseconds: a stamp
+  // from the future would make every real update of its section look stale, forever.
+  latestAsOf?: number;
 }
 
 export interface StaleSection {
@@ -51,11 +54,11 @@ interface ReceivedStamp {
 // write is always applied and keeps the stored stamp. Sections set to null (or, for replace, left
 // out) are removed with their stamp. Throws ProfileWriteError for a bad asOf, or a body that is not
 // an object, is nested deeper than MAX_DOCUMENT_DEPTH or has a forbidden key.
-export function planProfileWrite({ stored, mode, body }: ProfileWriteInput): ProfileWritePlan {
+export function planProfileWrite({ stored, mode, body, latestAsOf }: ProfileWriteInput): ProfileWritePlan {
   assertWritable(body);
   const storedProfile = stored?.profile ?? {};
   const storedStamps = stored?.stamps ?? {};
-  const received = receivedStamps(body);
+  const received = receivedStamps(body, latestAsOf);
 
   const profile = new Map(sectionNames(storedProfile).map((section) => [section, storedProfile[section]]));
   const stamps = new Map(Object.entries(storedStamps));
@@ -132,7 +135,7 @@ function sectionWrites(
 
 // Stamps from the top-level map, overridden by inline `section.asOf` (the inline stamp describes the
 // data it sits in). Every stamp given is checked, used or not.
-function receivedStamps(body: JsonObject): Map<string, ReceivedStamp> {
+function receivedStamps(body: JsonObject, latestAsOf: number | undefined): Map<string, ReceivedStamp> {
   const stamps = new Map<string, ReceivedStamp>();
   const map = ownValue(body, AS_OF);
   if (map !== undefined) {
@@ -140,7 +143,7 @@ function receivedStamps(body: JsonObject): Map<string, ReceivedStamp> {
       throw new ProfileWriteError('INVALID_AS_OF', `/${AS_OF}`, 'must map sections to ISO dates');
     }
     for (const [section, asOf] of Object.entries(map)) {
-      stamps.set(section, readStamp(asOf, `/${AS_OF}/${escapePointerToken(section)}`));
+      stamps.set(section, readStamp(asOf, `/${AS_OF}/${escapePointerToken(section)}`, latestAsOf));
     }
   }
   for (const section of sectionNames(body)) {
@@ -148,19 +151,26 @@ function receivedStamps(body: JsonObject): Map<string, ReceivedStamp> {
     const inline = isJsonObject(value) ? ownValue(value, AS_OF) : undefined;
     // A null inline asOf is a merge patch deleting the field, not a stamp.
     if (inline !== undefined && inline !== null) {
-      stamps.set(section, readStamp(inline, `/${escapePointerToken(section)}/${AS_OF}`));
+      stamps.set(section, readStamp(inline, `/${escapePointerToken(section)}/${AS_OF}`, latestAsOf));
     }
   }
   return stamps;
 }
 
-function readStamp(value: JsonValue, pointer: string): ReceivedStamp {
+function readStamp(value: JsonValue, pointer: string, latestAsOf: number | undefined): ReceivedStamp {
   const instant = typeof value === 'string' ? parseAsOf(value) : null;
   if (typeof value !== 'string' || instant === null) {
     throw new ProfileWriteError(
       'INVALID_AS_OF',
       pointer,
       'must be an ISO 8601 date or date-time with offset',
+    );
+  }
+  if (latestAsOf !== undefined && instant.epochSeconds * 1000 > latestAsOf) {
+    throw new ProfileWriteError(
+      'INVALID_AS_OF',
+      pointer,
+      `is in the future: later than ${new Date(latestAsOf).toISOString()} (the server clock plus the allowed skew)`,
     );
   }
   return { text: value, instant };

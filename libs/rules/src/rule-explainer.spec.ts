@@ -1,4 +1,4 @@
-import { compile, explain, parseNow } from '@tagforge/rules';
+import { REDACTED, compile, explain, isBureauPath, parseNow } from '@tagforge/rules';
 
 const NOW = parseNow('2026-01-01T00:00:00Z');
 
@@ -95,5 +95,28 @@ describe('explain', () => {
       for (const profile of profiles)
         expect(explain(rule, profile, NOW).value).toEqual(compiled(profile, NOW));
     }
+  });
+
+  it('hides the values of hidden paths and of everything computed from them alone', () => {
+    const rule = {
+      and: [
+        { '>=': [{ var: 'bureau.score' }, 680] },
+        { '<': [{ '/': [{ var: 'bureau.monthlyDebtPayment' }, { var: 'income.monthlySalary' }] }, 0.5] },
+        { '<': [{ '-': [{ var: 'bureau.otherDebt' }, 100] }, 90000] },
+      ],
+    };
+    const data = {
+      bureau: { score: 742, monthlyDebtPayment: 4123.5, otherDebt: 81234.25 },
+      income: { monthlySalary: 20000 },
+    };
+    const open = explain(rule, data, NOW);
+    const hidden = explain(rule, data, NOW, { hiddenPaths: isBureauPath });
+    expect(hidden.value).toBe(open.value);
+    const text = JSON.stringify(hidden);
+    for (const secret of ['742', '4123.5', '81234.25', '81134.25']) expect(text).not.toContain(secret);
+    expect(hidden.reads).toEqual({ 'income.monthlySalary': 20000 });
+    // The ratio mixes bureau and income data: it stays, as does the income value.
+    expect(text).toContain('0.206175');
+    expect(hidden.account).toContain(`bureau.score = "${REDACTED}"`);
   });
 });

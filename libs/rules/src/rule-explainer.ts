@@ -28,7 +28,16 @@ function show(value: unknown): string {
   return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 1)}…` : text;
 }
 
+// Stands in for a value the reader may not see (and for anything computed from such values alone).
+export const REDACTED = '‹redacted›';
+
+export interface ExplainOptions extends CompileOptions {
+  // Data paths whose values the reader may not see, e.g. `bureau.*` for a key without bureau:read.
+  hiddenPaths?: (path: string) => boolean;
+}
+
 function mark(node: TraceNode): string {
+  if (node.value === REDACTED) return '•';
   if (node.error !== undefined) return `⚠ ${node.error}`;
   return truthy(node.value) ? '✓' : '✗';
 }
@@ -149,13 +158,60 @@ export function explain(
   rule: unknown,
   data: unknown,
   now: number,
-  options: CompileOptions = {},
+  options: ExplainOptions = {},
 ): Explanation {
   const problems = structuralProblems(rule, options.unrestricted === true);
   if (problems.length > 0) throw new RuleValidationError(problems);
-  const traced = interpretTraced(rule, data, now);
+  const raw = interpretTraced(rule, data, now);
+  const traced = options.hiddenPaths ? redactTraced(raw, options.hiddenPaths) : raw;
   const account = new Narrator(rule).account(traced.trace, traced.error);
   return traced.error === undefined
     ? { value: traced.value, trace: traced.trace, account, reads: traced.reads }
     : { value: undefined, trace: traced.trace, account, reads: traced.reads, error: traced.error };
 }
+
+// The trace with every hidden read, and every node computed from hidden reads (and literals) alone,
+// replaced by REDACTED, in its value, its inputs and in the inputs of the node above; such reads are
+// left out of `reads`. What stays shows the logic and the values the reader may see.
+function redactTraced(
+  traced: ReturnType<typeof interpretTraced>,
+  hidden: (path: string) => boolean,
+): ReturnType<typeof interpretTraced> {
+  const readsHidden = (node: TraceNode): boolean => {
+    if (node.op === 'var' || node.op === 'missing' || node.op === 'missing_some') {
+      return node.path !== undefined && hidden(node.path);
+    }
+    return node.children.length > 0 && node.children.every(readsHidden);
+  };
+  const redact = (node: TraceNode): TraceNode => {
+    if (readsHidden(node)) {
+      return {
+        ...node,
+        value: REDACTED,
+        inputs: node.inputs.map(() => REDACTED),
+        children: node.children.map(redact),
+        ...(node.error === undefined ? {} : { error: REDACTED }),
+      };
+    }
+    const escaped = node.op.replace(/~/g, '~0').replace(/\//g, '~1');
+    const hiddenArguments = new Set(
+      node.children
+        .filter((child) => child.element === undefined && readsHidden(child))
+        .map((child) =>
+          child.pointer === `${node.pointer}/${escaped}` ? 0 : Number(child.pointer.split('/').pop()),
+        ),
+    );
+    return {
+      ...node,
+      inputs: node.inputs.map((input, index) => (hiddenArguments.has(index) ? REDACTED : input)),
+      children: node.children.map(redact),
+    };
+  };
+  const trace = redact(traced.trace);
+  const reads = Object.fromEntries(Object.entries(traced.reads).filter(([path]) => !hidden(path)));
+  return { ...traced, trace, reads };
+}
+
+// The credit-bureau section: `bureau` and everything under it.
+export const isBureauPath = (path: string): boolean =>
+  path === 'bureau' || path.startsWith('bureau.') || path.startsWith('bureau[');

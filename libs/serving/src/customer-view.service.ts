@@ -8,7 +8,7 @@ import {
   TagDefinitionRepository,
   type TagDefinitionEntity,
 } from '@tagforge/persistence';
-import { explain, type TraceNode } from '@tagforge/rules';
+import { explain, isBureauPath, type TraceNode } from '@tagforge/rules';
 import { decodeCursor, encodeCursor, parseInstant } from './query-params';
 
 export const MAX_LOOKUP_CUSTOMERS = 1000;
@@ -121,9 +121,12 @@ export class CustomerViewService {
 
   // Re-evaluates the active rule on the stored profile with a trace, next to the stored value; a
   // segment walks into the tags it is made of.
+  // A key without bureau:read sees no credit-bureau value: not what a rule read from `bureau.*`, nor
+  // any intermediate result computed from such values alone.
   async explain(
     customerId: string,
     tagId: string,
+    viewer: { bureau: boolean } = { bureau: false },
   ): Promise<{ customerId: string; profileVersion: number } & TagExplanation> {
     const profile = await this.requireCustomer(customerId);
     const active = new Map((await this.definitions.findActive()).map((row) => [row.tagId, row]));
@@ -153,7 +156,9 @@ export class CustomerViewService {
         tagsRead[dependency] =
           current.get(dependency) ?? (kind === 'boolean' || kind === 'segment' ? false : null);
       }
-      const result = explain(definition.rule, { ...profile.profile, tags: tagsRead }, now);
+      const result = explain(definition.rule, { ...profile.profile, tags: tagsRead }, now, {
+        hiddenPaths: viewer.bureau ? undefined : isBureauPath,
+      });
       const normalised = normaliseTagValue(definition.kind as TagKind, result.value);
       const evaluatedValue = normalised.ok ? (normalised.value ?? null) : null;
       const value = current.get(definition.tagId) ?? null;

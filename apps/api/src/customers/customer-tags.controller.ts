@@ -8,8 +8,10 @@ import {
   ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
+import { grants, type Principal } from '@tagforge/auth';
 import { CustomerTagsService } from '@tagforge/pipeline';
 import { CustomerViewService, MAX_LOOKUP_CUSTOMERS } from '@tagforge/serving';
+import { CurrentPrincipal } from '../auth/principal.decorator';
 import { RequireScope } from '../auth/require-scope.decorator';
 import { ERROR_RESPONSES } from '../http/openapi';
 
@@ -127,7 +129,7 @@ export class CustomerTagsController {
   @ApiParam({ name: 'id', example: 'C0000042' })
   @ApiParam({ name: 'tagId', example: 'instant_approval_offer' })
   @ApiResponse(ERROR_RESPONSES.notFound)
-  explain(@Param('id') id: string, @Param('tagId') tagId: string) {
-    return this.views.explain(id, tagId);
+  explain(@Param('id') id: string, @Param('tagId') tagId: string, @CurrentPrincipal() principal: Principal) {
+    return this.views.explain(id, tagId, { bureau: grants(principal.scopes, 'bureau:read') });
   }
 }

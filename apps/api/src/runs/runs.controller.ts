@@ -15,6 +15,7 @@ import { actorOf } from '../auth/actor';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { RequireScope } from '../auth/require-scope.decorator';
 import { ERROR_RESPONSES } from '../http/openapi';
+import { UNTIL_COLON } from '../http/routes';
 
 @ApiTags('runs')
 @ApiBearerAuth()
@@ -40,6 +41,19 @@ export class RunsController {
   @ApiResponse(ERROR_RESPONSES.notFound)
   get(@Param('id', new ParseUUIDPipe()) id: string) {
     return this.runs.get(id);
+  }
+
+  @Post(`:id${UNTIL_COLON}::cancel`)
+  @HttpCode(200)
+  @RequireScope('definitions:write')
+  @ApiOperation({
+    summary:
+      'Cancel a queued or running run; a cancelled activation or retirement is rolled back (versions restored, a rollback run)',
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiResponse(ERROR_RESPONSES.notFound)
+  cancel(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
+    return this.runs.cancel(id, actorOf(principal));
   }
 
   @Post()

@@ -8,7 +8,7 @@ import {
   ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Principal } from '@tagforge/auth';
+import { grants, type Principal } from '@tagforge/auth';
 import { SandboxService } from '@tagforge/pipeline';
 import { actorOf } from '../auth/actor';
 import { CurrentPrincipal } from '../auth/principal.decorator';
@@ -30,6 +30,8 @@ const SANDBOX_REQUEST = {
   population: 'all',
 };
 
+const viewerOf = (principal: Principal) => ({ bureau: grants(principal.scopes, 'bureau:read') });
+
 @ApiTags('sandbox')
 @ApiBearerAuth()
 @ApiResponse(ERROR_RESPONSES.unauthenticated)
@@ -49,7 +51,7 @@ export class SandboxController {
   @ApiResponse({ status: 202, schema: { example: { runId: '2f7c...', status: 'queued' } } })
   @ApiResponse(ERROR_RESPONSES.invalidDefinition)
   start(@Body() body: unknown, @CurrentPrincipal() principal: Principal) {
-    return this.sandbox.start(body, actorOf(principal));
+    return this.sandbox.start(body, actorOf(principal), viewerOf(principal));
   }
 
   @Get('runs/:id')
@@ -82,8 +84,8 @@ export class SandboxController {
     },
   })
   @ApiResponse(ERROR_RESPONSES.notFound)
-  get(@Param('id') id: string) {
-    return this.sandbox.get(id);
+  get(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
+    return this.sandbox.get(id, viewerOf(principal));
   }
 
   @Get('runs/:id/customers')
@@ -102,8 +104,9 @@ export class SandboxController {
   customers(
     @Param('id') id: string,
     @Query() query: { change?: string; tagId?: string; limit?: string; cursor?: string },
+    @CurrentPrincipal() principal: Principal,
   ) {
-    return this.sandbox.customers(id, query);
+    return this.sandbox.customers(id, query, viewerOf(principal));
   }
 
   @Post(`runs/:id${UNTIL_COLON}::publish`)

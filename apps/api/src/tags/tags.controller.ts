@@ -1,8 +1,8 @@
-import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '@tagforge/auth';
 import { ErrorCode, MAX_ARRAY_ITEMS, TagforgeException, oversizedArray } from '@tagforge/common';
-import { DefinitionService } from '@tagforge/pipeline';
+import { DefinitionService, type ActivationOptions } from '@tagforge/pipeline';
 import { actorOf } from '../auth/actor';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { RequireScope } from '../auth/require-scope.decorator';
@@ -42,6 +42,26 @@ function definitionsOf(body: unknown): unknown[] {
   return list;
 }
 
+// The optional body of an activation: {"errorThresholdPercent": n} overrides RUN_ERROR_THRESHOLD_PERCENT.
+function activationOptions(body: unknown): ActivationOptions {
+  if (body === undefined || body === null || body === '') return {};
+  const { errorThresholdPercent, ...rest } = body as Record<string, unknown>;
+  if (typeof body !== 'object' || Array.isArray(body) || Object.keys(rest).length > 0) {
+    throw new TagforgeException(
+      ErrorCode.BadRequest,
+      'the body is empty or {"errorThresholdPercent": 0-100}',
+    );
+  }
+  if (errorThresholdPercent === undefined) return {};
+  if (
+    typeof errorThresholdPercent !== 'number' ||
+    !(errorThresholdPercent >= 0 && errorThresholdPercent <= 100)
+  ) {
+    throw new TagforgeException(ErrorCode.BadRequest, 'errorThresholdPercent must be a number from 0 to 100');
+  }
+  return { errorThresholdPercent };
+}
+
 @ApiTags('catalog')
 @ApiBearerAuth()
 @ApiResponse(ERROR_RESPONSES.unauthenticated)
@@ -55,6 +75,18 @@ export class TagsController {
   @ApiOperation({ summary: 'Active tag and segment definitions' })
   list() {
     return this.definitions.list().then((items) => ({ items }));
+  }
+
+  @Get('tags::drift')
+  @RequireScope('tags:read')
+  @ApiOperation({
+    summary:
+      'The definitions folder (TAG_DEFINITIONS_DIR) against the live catalog: same | changed | only-in-folder | only-live',
+    description:
+      'The database is the source of truth; the folder is imported only into an empty catalog (DEFINITIONS_IMPORT).',
+  })
+  drift() {
+    return this.definitions.drift();
   }
 
   @Post('tags::validate')
@@ -85,7 +117,7 @@ export class TagsController {
   @RequireScope('definitions:write')
   @ApiOperation({
     summary:
-      'Push a definitions folder (tagctl sync): new or changed definitions become active, with one backfill run',
+      'Push a definitions folder (tagctl sync): new or changed definitions become active with one run; under maker-checker they become drafts in one change set to approve',
   })
   @ApiBody({ schema: { type: 'object', example: { definitions: [DEFINITION_EXAMPLE] } } })
   @ApiResponse({
@@ -101,9 +133,16 @@ export class TagsController {
 
   @Post('tags')
   @RequireScope('definitions:write')
-  @ApiOperation({ summary: 'Create a draft version of a tag or segment (activate it separately)' })
+  @ApiOperation({
+    summary: 'Create a draft version of a tag or segment (activate it separately)',
+    description:
+      'Content equal to the active version or the newest draft creates nothing: status "unchanged" names that version.',
+  })
   @ApiBody({ schema: { type: 'object', example: DEFINITION_EXAMPLE } })
-  @ApiResponse({ status: 201, schema: { example: { tagId: 'salary_stopped', version: 2, warnings: [] } } })
+  @ApiResponse({
+    status: 201,
+    schema: { example: { tagId: 'salary_stopped', version: 2, status: 'created', warnings: [] } },
+  })
   @ApiResponse(ERROR_RESPONSES.invalidDefinition)
   draft(@Body() body: unknown, @CurrentPrincipal() principal: Principal) {
     return this.definitions.createDraft(body, actorOf(principal));
@@ -154,10 +193,29 @@ export class TagsController {
     return this.definitions.diff(id, version);
   }
 
+  @Delete('tags/:id/versions/:version')
+  @RequireScope('definitions:write')
+  @ApiOperation({ summary: 'Discard a draft version (kept as history with status discarded, audited)' })
+  @ApiParam({ name: 'id', example: 'low_risk' })
+  @ApiParam({ name: 'version', example: 2 })
+  @ApiResponse({ status: 200, schema: { example: { tagId: 'low_risk', version: 2, status: 'discarded' } } })
+  @ApiResponse(ERROR_RESPONSES.notFound)
+  discard(
+    @Param('id') id: string,
+    @Param('version', ParseIntPipe) version: number,
+    @CurrentPrincipal() principal: Principal,
+  ) {
+    return this.definitions.discard(id, version, actorOf(principal));
+  }
+
   @Post(`tags/:id/versions/:version${UNTIL_COLON}::activate`)
   @HttpCode(202)
   @RequireScope('definitions:write')
-  @ApiOperation({ summary: 'Make a version active; starts a backfill run (202 with its id)' })
+  @ApiOperation({
+    summary: 'Make a version active; starts a backfill run (202 with its id)',
+    description:
+      'Tried on a sample first (422 when its rules fail for more than the threshold); the run fails and is rolled back when they do during the run. Optional body {"errorThresholdPercent": n}.',
+  })
   @ApiParam({ name: 'id', example: 'low_risk' })
   @ApiParam({ name: 'version', example: 2 })
   @ApiResponse({ status: 202, schema: { example: { tagId: 'low_risk', version: 2, runId: '8c1d...' } } })
@@ -165,15 +223,19 @@ export class TagsController {
   activate(
     @Param('id') id: string,
     @Param('version', ParseIntPipe) version: number,
+    @Body() body: unknown,
     @CurrentPrincipal() principal: Principal,
   ) {
-    return this.definitions.activate(id, version, actorOf(principal));
+    return this.definitions.activate(id, version, actorOf(principal), activationOptions(body));
   }
 
   @Post(`tags/:id${UNTIL_COLON}::retire`)
   @HttpCode(202)
   @RequireScope('definitions:write')
-  @ApiOperation({ summary: 'Retire a tag: removed from every customer, each removal kept as history' })
+  @ApiOperation({
+    summary:
+      'Retire a tag: removed from every customer, each removal kept as history; under maker-checker a change set to approve',
+  })
   @ApiParam({ name: 'id', example: 'low_risk' })
   @ApiResponse({
     status: 202,
@@ -182,5 +244,63 @@ export class TagsController {
   @ApiResponse(ERROR_RESPONSES.notFound)
   retire(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
     return this.definitions.retire(id, actorOf(principal));
+  }
+}
+
+@ApiTags('catalog')
+@ApiBearerAuth()
+@ApiResponse(ERROR_RESPONSES.unauthenticated)
+@ApiResponse(ERROR_RESPONSES.forbidden)
+@Controller('v1/changesets')
+export class ChangeSetsController {
+  constructor(private readonly definitions: DefinitionService) {}
+
+  @Get()
+  @RequireScope('tags:read')
+  @ApiOperation({ summary: 'Change sets (maker-checker for syncs and retirements), newest first' })
+  list() {
+    return this.definitions.listChangeSets();
+  }
+
+  @Get(':id')
+  @RequireScope('tags:read')
+  @ApiOperation({ summary: 'A change set: its drafts, retirements, maker, checker and run' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiResponse(ERROR_RESPONSES.notFound)
+  get(@Param('id') id: string) {
+    return this.definitions.getChangeSet(id);
+  }
+
+  @Post(`:id${UNTIL_COLON}::approve`)
+  @HttpCode(200)
+  @RequireScope('definitions:write')
+  @ApiOperation({ summary: 'Approve a change set (a key other than the one that proposed it)' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiResponse(ERROR_RESPONSES.selfApproval)
+  @ApiResponse(ERROR_RESPONSES.notFound)
+  approve(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
+    return this.definitions.approveChangeSet(id, actorOf(principal));
+  }
+
+  @Post(`:id${UNTIL_COLON}::activate`)
+  @HttpCode(202)
+  @RequireScope('definitions:write')
+  @ApiOperation({
+    summary: 'Activate an approved change set: its drafts become active, its retirements happen, one run',
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiResponse(ERROR_RESPONSES.notFound)
+  activate(@Param('id') id: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal) {
+    return this.definitions.activateChangeSet(id, actorOf(principal), activationOptions(body));
+  }
+
+  @Post(`:id${UNTIL_COLON}::discard`)
+  @HttpCode(200)
+  @RequireScope('definitions:write')
+  @ApiOperation({ summary: 'Discard a change set that was not activated' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiResponse(ERROR_RESPONSES.notFound)
+  discard(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
+    return this.definitions.discardChangeSet(id, actorOf(principal));
   }
 }

@@ -62,7 +62,8 @@ export async function evaluateCommand(options: EvaluateOptions, io: EvaluateIo):
   const { stdout, stderr } = io;
   const files = loadDefinitionsFolder(options.definitions);
   const schema = loadJsonFile(options.schema ?? join(options.definitions, 'profile.schema.json'));
-  const { errors } = validateCatalog(files, schema);
+  // Evaluating needs sound rules; failing examples are `tagctl test`'s (and validate's) business.
+  const { errors } = validateCatalog(files, schema, { examplesOf: () => false });
   if (errors.length > 0) {
     for (const problem of errors) stderr.write(`${formatProblem('error', problem)}\n`);
     stderr.write(`evaluate: ${errors.length} errors in ${options.definitions}; nothing evaluated\n`);

@@ -71,6 +71,14 @@ describe('tagctl validate', () => {
     ]);
   });
 
+  it('reports a failing example as tagctl test does, naming it', () => {
+    const { code, lines } = run(`${FIXTURES}/failing-example`);
+    expect(lines).toContain(
+      `error ${FIXTURES}/failing-example/tags/affluent.json /examples/1 example_failed: example "AUM 400k (wrong expectation)" expects true, got false`,
+    );
+    expect(code).toBe(1);
+  });
+
   it('refuses a segment that reads the profile', () => {
     const { lines } = run(`${FIXTURES}/segment-reads-profile`);
     expect(lines[0]).toMatch(/ \/rule\/and\/0\/!!\/var segment_reads_profile: /);

@@ -12,8 +12,8 @@ export class RunProcessor {
   }
 
   @JobHandler(JobName.RunChunk)
-  chunk(data: JobPayloads[JobName.RunChunk]) {
-    return this.runs.runChunk(data);
+  chunk(data: JobPayloads[JobName.RunChunk], context: { finalAttempt: boolean }) {
+    return this.runs.runChunkJob(data, context);
   }
 
   @JobHandler(JobName.FinishRun)

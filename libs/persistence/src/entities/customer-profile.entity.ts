@@ -3,7 +3,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 @Entity('customer_profile')
 @Index('customer_profile_pending_idx', ['updatedAt'], { where: 'version > evaluated_version' })
 export class CustomerProfileEntity {
-  @PrimaryColumn({ name: 'customer_id', type: 'varchar', length: 64 })
+  @PrimaryColumn({ name: 'customer_id', type: 'varchar', length: 64, collation: 'C' })
   customerId!: string;
 
   @Column({ type: 'jsonb', default: () => "'{}'" })

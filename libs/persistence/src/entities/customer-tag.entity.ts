@@ -4,10 +4,10 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 @Entity('customer_tag')
 @Index('customer_tag_members_idx', ['tagId', 'customerId'])
 export class CustomerTagEntity {
-  @PrimaryColumn({ name: 'customer_id', type: 'varchar', length: 64 })
+  @PrimaryColumn({ name: 'customer_id', type: 'varchar', length: 64, collation: 'C' })
   customerId!: string;
 
-  @PrimaryColumn({ name: 'tag_id', type: 'varchar', length: 64 })
+  @PrimaryColumn({ name: 'tag_id', type: 'varchar', length: 64, collation: 'C' })
   tagId!: string;
 
   @Column({ type: 'jsonb' })

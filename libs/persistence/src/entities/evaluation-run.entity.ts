@@ -1,6 +1,7 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
-export type RunKind = 'activation' | 'retirement' | 'recompute' | 'schedule' | 'sandbox';
+// rollback: puts back what a failed or cancelled activation (or retirement) changed.
+export type RunKind = 'activation' | 'retirement' | 'recompute' | 'schedule' | 'sandbox' | 'rollback';
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 @Entity('evaluation_run')

@@ -2,6 +2,7 @@ import { ApiKeyEntity } from './api-key.entity';
 import { AuditLogEntity } from './audit-log.entity';
 import { CustomerProfileEntity } from './customer-profile.entity';
 import { CustomerTagEntity } from './customer-tag.entity';
+import { DefinitionChangeSetEntity } from './definition-change-set.entity';
 import { EvaluationRunChunkEntity } from './evaluation-run-chunk.entity';
 import { EvaluationRunEntity } from './evaluation-run.entity';
 import { SandboxResultEntity } from './sandbox-result.entity';
@@ -12,6 +13,7 @@ export * from './api-key.entity';
 export * from './audit-log.entity';
 export * from './customer-profile.entity';
 export * from './customer-tag.entity';
+export * from './definition-change-set.entity';
 export * from './evaluation-run-chunk.entity';
 export * from './evaluation-run.entity';
 export * from './sandbox-result.entity';
@@ -23,6 +25,7 @@ export const ENTITIES = [
   AuditLogEntity,
   CustomerProfileEntity,
   CustomerTagEntity,
+  DefinitionChangeSetEntity,
   EvaluationRunChunkEntity,
   EvaluationRunEntity,
   SandboxResultEntity,

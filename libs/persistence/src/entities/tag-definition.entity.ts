@@ -1,12 +1,12 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
-export type DefinitionStatus = 'draft' | 'active' | 'retired' | 'superseded';
+export type DefinitionStatus = 'draft' | 'active' | 'retired' | 'superseded' | 'discarded';
 export type DefinitionKind = 'boolean' | 'category' | 'number' | 'segment';
 
 @Entity('tag_definition')
 @Index('tag_definition_one_active_idx', ['tagId'], { unique: true, where: "status = 'active'" })
 export class TagDefinitionEntity {
-  @PrimaryColumn({ name: 'tag_id', type: 'varchar', length: 64 })
+  @PrimaryColumn({ name: 'tag_id', type: 'varchar', length: 64, collation: 'C' })
   tagId!: string;
 
   @PrimaryColumn({ type: 'integer' })

@@ -1,6 +1,6 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
-export type TagEventCause = 'profile' | 'definition' | 'schedule' | 'reconcile' | 'erasure';
+export type TagEventCause = 'profile' | 'definition' | 'schedule' | 'reconcile' | 'erasure' | 'rollback';
 
 // Append-only history, range-partitioned by `at` (see the migration); segment enter/exit are
 // events of segment tags. `seq` orders the changes feeds.
@@ -8,7 +8,7 @@ export type TagEventCause = 'profile' | 'definition' | 'schedule' | 'reconcile' 
 @Index('tag_event_feed_idx', ['tagId', 'txid', 'seq'])
 @Index('tag_event_membership_idx', ['tagId', 'customerId', 'at', 'seq'])
 export class TagEventEntity {
-  @PrimaryColumn({ name: 'customer_id', type: 'varchar', length: 64 })
+  @PrimaryColumn({ name: 'customer_id', type: 'varchar', length: 64, collation: 'C' })
   customerId!: string;
 
   @PrimaryColumn({ type: 'bigint', default: () => "nextval('tag_event_seq')" })
@@ -17,7 +17,7 @@ export class TagEventEntity {
   @PrimaryColumn({ type: 'timestamptz', default: () => 'now()' })
   at!: Date;
 
-  @Column({ name: 'tag_id', type: 'varchar', length: 64 })
+  @Column({ name: 'tag_id', type: 'varchar', length: 64, collation: 'C' })
   tagId!: string;
 
   @Column({ name: 'old_value', type: 'jsonb', nullable: true })

@@ -3,7 +3,13 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 
 // What the audit log records changes to.
-export const AUDITED_ENTITIES = ['api_key', 'customer', 'evaluation_run', 'tag_definition'] as const;
+export const AUDITED_ENTITIES = [
+  'api_key',
+  'customer',
+  'definition_change_set',
+  'evaluation_run',
+  'tag_definition',
+] as const;
 export type AuditedEntity = (typeof AUDITED_ENTITIES)[number];
 
 export interface AuditRow {

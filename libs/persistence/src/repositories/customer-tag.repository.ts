@@ -90,13 +90,12 @@ export class CustomerTagRepository {
     return this.dataSource.transaction(work);
   }
 
-  // A run chunk's transaction. Its commit need not wait for the WAL flush: a chunk lost in a crash
-  // loses its evaluation_run_chunk row with it, so the run does the chunk again.
+  // A run chunk's transaction. It commits synchronously like every writer of tag_event: a changes
+  // feed may hand out a row as soon as its transaction has committed, so the commit must survive a
+  // crash (with synchronous_commit = off a crash could take back a change a consumer has seen, and the
+  // chunk's rerun need not reproduce it).
   bulkTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(async (manager) => {
-      await manager.query(`SET LOCAL synchronous_commit = off`);
-      return work(manager);
-    });
+    return this.dataSource.transaction(work);
   }
 
   // For reads outside a transaction.

@@ -17,6 +17,13 @@ export interface ChunkRange {
   lastCustomerId: string;
 }
 
+// The run was failed or cancelled while a chunk of it was running.
+export class RunStoppedError extends Error {
+  constructor(runId: string) {
+    super(`run ${runId} was stopped`);
+  }
+}
+
 @Injectable()
 export class EvaluationRunRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -46,8 +53,8 @@ export class EvaluationRunRepository {
       .getOne();
   }
 
-  find(id: string): Promise<EvaluationRunEntity | null> {
-    return this.repo().findOneBy({ id });
+  find(id: string, manager?: EntityManager): Promise<EvaluationRunEntity | null> {
+    return this.repo(manager).findOneBy({ id });
   }
 
   // Newest first, keyset-paged on (created_at, id).
@@ -119,24 +126,29 @@ export class EvaluationRunRepository {
   }
 
   // Records a finished chunk and adds its counts to the run, once: a chunk delivered twice finds
-  // its row already there and changes nothing. Returns false when it was already recorded.
+  // its row already there and changes nothing. Returns the run's totals, or null when the chunk was
+  // already recorded. A run that was stopped meanwhile (failed, cancelled) refuses the chunk: it
+  // throws RunStoppedError, so the chunk's transaction rolls back whatever it wrote.
   async recordChunk(
     runId: string,
     chunk: number,
     counts: {
       customers: number;
       changed: number;
+      // customers with at least one rule error
+      failed: number;
       ruleErrors: Record<string, { count: number; example: string }>;
     },
     manager: EntityManager,
-  ): Promise<boolean> {
+  ): Promise<{ done: number; failed: number } | null> {
     const inserted: unknown[] = await manager.query(
       `INSERT INTO evaluation_run_chunk (run_id, chunk, customers, changed) VALUES ($1, $2, $3, $4)
        ON CONFLICT DO NOTHING RETURNING chunk`,
       [runId, chunk, counts.customers, counts.changed],
     );
-    if (inserted.length === 0) return false;
-    await manager.query(
+    if (inserted.length === 0) return null;
+    // Waits for a concurrent stop of the run, then sees its status.
+    const [rows]: [{ done: number; failed: number }[], number] = await manager.query(
       `UPDATE evaluation_run
           SET done = done + $2, changed = changed + $3,
               failed = failed + $4,
@@ -144,16 +156,28 @@ export class EvaluationRunRepository {
                   'count', coalesce((rule_errors->key->>'count')::int, 0) + (value->>'count')::int,
                   'example', coalesce(rule_errors->key->'example', value->'example'))), '{}'::jsonb)
                 FROM jsonb_each($5::jsonb)) || (rule_errors - ARRAY(SELECT jsonb_object_keys($5::jsonb)))
-        WHERE id = $1`,
-      [
-        runId,
-        counts.customers,
-        counts.changed,
-        Object.values(counts.ruleErrors).reduce((sum, entry) => sum + entry.count, 0),
-        JSON.stringify(counts.ruleErrors),
-      ],
+        WHERE id = $1 AND status IN ('queued', 'running')
+        RETURNING done, failed`,
+      [runId, counts.customers, counts.changed, counts.failed, JSON.stringify(counts.ruleErrors)],
     );
-    return true;
+    if (rows.length === 0) throw new RunStoppedError(runId);
+    return rows[0];
+  }
+
+  // Stops an unfinished run for good (a run is never relaunched from these states). False when it had
+  // already finished. Waits for a chunk that is recording itself, so no chunk commits after this.
+  async stop(
+    id: string,
+    status: 'failed' | 'cancelled',
+    error: string,
+    manager: EntityManager,
+  ): Promise<boolean> {
+    const [rows]: [unknown[], number] = await manager.query(
+      `UPDATE evaluation_run SET status = $2, error = $3, finished_at = now(), started_at = coalesce(started_at, now())
+        WHERE id = $1 AND status IN ('queued', 'running') RETURNING id`,
+      [id, status, error],
+    );
+    return rows.length > 0;
   }
 
   async isChunkRecorded(runId: string, chunk: number, manager: EntityManager): Promise<boolean> {

@@ -14,15 +14,12 @@ export class HistoryPartitionRepository {
       const start = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth() + offset, 1));
       const end = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1));
       const name = `tag_event_y${start.getUTCFullYear()}m${String(start.getUTCMonth() + 1).padStart(2, '0')}`;
-      const exists: unknown[] = await this.dataSource.query(`SELECT 1 FROM pg_class WHERE relname = $1`, [
-        name,
-      ]);
-      if (exists.length > 0) continue;
-      // Identifiers cannot be parameters; the name and bounds are built from dates above, not input.
-      await this.dataSource.query(
-        `CREATE TABLE IF NOT EXISTS ${name} PARTITION OF tag_event
-           FOR VALUES FROM ('${start.toISOString()}') TO ('${end.toISOString()}')`,
+      // Through a SECURITY DEFINER function (migration Trust): the services' role does not own tag_event.
+      const rows: { created: boolean }[] = await this.dataSource.query(
+        `SELECT tagforge_ensure_history_partition($1, $2, $3) AS created`,
+        [name, start.toISOString(), end.toISOString()],
       );
+      if (!rows[0].created) continue;
       created.push(name);
     }
     return created;

@@ -104,6 +104,17 @@ export class ProfileRepository {
     );
   }
 
+  // A reproducible sample of profiles (ordered by a hash of the id): an activation is tried on it first.
+  async sample(size: number): Promise<{ customerId: string; profile: Record<string, unknown> }[]> {
+    const rows: { customer_id: string; profile: Record<string, unknown> }[] = await this.dataSource.query(
+      `SELECT customer_id, profile FROM customer_profile
+        WHERE customer_id IN (SELECT customer_id FROM customer_profile WHERE version > 0
+                               ORDER BY md5(customer_id) LIMIT $1)`,
+      [size],
+    );
+    return rows.map((row) => ({ customerId: row.customer_id, profile: row.profile }));
+  }
+
   // The reconciler's work list (served by customer_profile_pending_idx).
   async pendingEvaluation(graceSeconds: number, limit: number): Promise<string[]> {
     const rows: { customer_id: string }[] = await this.dataSource.query(
@@ -127,11 +138,15 @@ export class ProfileRepository {
   // Erasure: the profile, its current tags and its whole history go. So that audiences consuming a
   // changes feed also drop the customer, each membership (a tag or segment set to true) leaves one
   // bare exit row behind (no values, cause 'erasure'); those are the only rows that remain.
+  // The profile row is locked first, as evaluations and run chunks lock it before they write tags and
+  // history: one that is writing finishes before the erasure reads, and one that starts later finds
+  // no profile, so nothing it writes can survive the erasure.
   async erase(customerId: string, manager: EntityManager): Promise<ErasureCounts> {
     const count = async (sql: string) => {
       const result: [unknown[], number] = await manager.query(sql, [customerId]);
       return result[1];
     };
+    await manager.query(`SELECT 1 FROM customer_profile WHERE customer_id = $1 FOR UPDATE`, [customerId]);
     const events = await count(`DELETE FROM tag_event WHERE customer_id = $1`);
     await manager.query(
       `INSERT INTO tag_event (customer_id, tag_id, old_value, new_value, tag_version, profile_version, cause)

@@ -1,7 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { TagDefinitionEntity } from '../entities';
+import {
+  DefinitionChangeSetEntity,
+  TagDefinitionEntity,
+  type ChangeSetSource,
+  type ChangeSetStatus,
+} from '../entities';
 
 export type NewDefinitionVersion = Omit<
   TagDefinitionEntity,
@@ -31,9 +36,10 @@ export class TagDefinitionRepository {
     return this.repo(manager).find({ where: { status: 'active' }, order: { tagId: 'ASC' } });
   }
 
-  // A cheap fingerprint of the active catalog, so evaluators reload only when it changed.
-  async activeFingerprint(): Promise<string> {
-    const rows: { fingerprint: string | null }[] = await this.dataSource.query(
+  // A cheap fingerprint of the active catalog, so evaluators reload only when it changed; read inside a
+  // transaction (after its row locks) it tells whether an activation committed meanwhile.
+  async activeFingerprint(manager?: EntityManager): Promise<string> {
+    const rows: { fingerprint: string | null }[] = await (manager ?? this.dataSource.manager).query(
       `SELECT string_agg(tag_id || ':' || version, ',' ORDER BY tag_id) AS fingerprint
          FROM tag_definition WHERE status = 'active'`,
     );
@@ -43,6 +49,32 @@ export class TagDefinitionRepository {
   // Serialises definition changes across processes (API instances syncing at start-up).
   async lockDefinitions(manager: EntityManager): Promise<void> {
     await manager.query(`SELECT pg_advisory_xact_lock(7420617312)`);
+  }
+
+  // Any row at all (a retired or discarded version too): the folder is imported at start-up only into
+  // a catalog that has never held a definition.
+  async isEmpty(manager: EntityManager): Promise<boolean> {
+    const rows: unknown[] = await manager.query(`SELECT 1 FROM tag_definition LIMIT 1`);
+    return rows.length === 0;
+  }
+
+  // One version, locked for the caller's transaction (re-checked under the definitions lock).
+  async findVersionForUpdate(
+    tagId: string,
+    version: number,
+    manager: EntityManager,
+  ): Promise<TagDefinitionEntity | null> {
+    return this.repo(manager)
+      .createQueryBuilder('definition')
+      .where('definition.tagId = :tagId AND definition.version = :version', { tagId, version })
+      .setLock('pessimistic_write')
+      .getOne();
+  }
+
+  // The newest draft of a tag, if its newest version is a draft.
+  async latestDraft(tagId: string, manager?: EntityManager): Promise<TagDefinitionEntity | null> {
+    const latest = await this.repo(manager).findOne({ where: { tagId }, order: { version: 'DESC' } });
+    return latest?.status === 'draft' ? latest : null;
   }
 
   findVersions(tagId: string, manager?: EntityManager): Promise<TagDefinitionEntity[]> {
@@ -116,6 +148,90 @@ export class TagDefinitionRepository {
       `UPDATE tag_definition SET status = 'retired', retired_at = now() WHERE tag_id = $1 AND version = $2`,
       [tagId, version],
     );
+  }
+
+  async setDiscarded(tagId: string, version: number, manager: EntityManager): Promise<void> {
+    await manager.query(
+      `UPDATE tag_definition SET status = 'discarded' WHERE tag_id = $1 AND version = $2 AND status = 'draft'`,
+      [tagId, version],
+    );
+  }
+
+  // A rollback of a tag that had no active version before: nothing of it stays active.
+  async deactivate(tagId: string, manager: EntityManager): Promise<void> {
+    await this.supersedeActive(tagId, manager);
+  }
+
+  async createChangeSet(
+    changeSet: {
+      source: ChangeSetSource;
+      versions: { tagId: string; version: number }[];
+      retire: string[];
+      createdBy: string;
+      createdByKey: string | null;
+    },
+    manager: EntityManager,
+  ): Promise<DefinitionChangeSetEntity> {
+    const rows: { id: string }[] = await manager.query(
+      `INSERT INTO definition_change_set (source, versions, retire, created_by, created_by_key)
+       VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+      [
+        changeSet.source,
+        JSON.stringify(changeSet.versions),
+        changeSet.retire,
+        changeSet.createdBy,
+        changeSet.createdByKey,
+      ],
+    );
+    return manager.getRepository(DefinitionChangeSetEntity).findOneByOrFail({ id: rows[0].id });
+  }
+
+  findChangeSet(id: string, manager?: EntityManager): Promise<DefinitionChangeSetEntity | null> {
+    return (manager ?? this.dataSource.manager).getRepository(DefinitionChangeSetEntity).findOneBy({ id });
+  }
+
+  // An open change set with exactly these changes: a repeated sync proposes nothing new.
+  async findOpenChangeSet(
+    versions: readonly { tagId: string; version: number }[],
+    retire: readonly string[],
+    manager: EntityManager,
+  ): Promise<DefinitionChangeSetEntity | null> {
+    const open = await manager
+      .getRepository(DefinitionChangeSetEntity)
+      .find({ where: [{ status: 'pending' }, { status: 'approved' }] });
+    const key = (items: readonly { tagId: string; version: number }[], tags: readonly string[]) =>
+      JSON.stringify([items.map((item) => `${item.tagId}@${item.version}`).sort(), [...tags].sort()]);
+    const wanted = key(versions, retire);
+    return open.find((changeSet) => key(changeSet.versions, changeSet.retire) === wanted) ?? null;
+  }
+
+  listChangeSets(limit: number): Promise<DefinitionChangeSetEntity[]> {
+    return this.dataSource.manager
+      .getRepository(DefinitionChangeSetEntity)
+      .find({ order: { createdAt: 'DESC' }, take: limit });
+  }
+
+  async setChangeSetStatus(
+    id: string,
+    change:
+      | { status: 'approved'; approver: { name: string; keyId: string | null } }
+      | { status: 'activated'; runId: string }
+      | { status: 'discarded' },
+    manager: EntityManager,
+  ): Promise<void> {
+    const status: ChangeSetStatus = change.status;
+    if (change.status === 'approved') {
+      await manager.query(
+        `UPDATE definition_change_set SET status = $2, approved_by = $3, approved_by_key = $4, approved_at = now()
+          WHERE id = $1`,
+        [id, status, change.approver.name, change.approver.keyId],
+      );
+    } else {
+      await manager.query(
+        `UPDATE definition_change_set SET status = $2, finished_at = now(), run_id = $3 WHERE id = $1`,
+        [id, status, change.status === 'activated' ? change.runId : null],
+      );
+    }
   }
 
   private async supersedeActive(tagId: string, manager: EntityManager): Promise<void> {

@@ -1,0 +1,240 @@
+import type { Server } from 'node:http';
+import { Client } from 'pg';
+import { ApiKeyService, SCOPES } from '@tagforge/auth';
+import { auth, eventually, startApi, startWorker, type ApiHarness } from '../support/api-harness';
+import { RawClient, type RawResponse } from '../support/bad-input-client';
+import {
+  benignSegments,
+  contentTypeOf,
+  documentedOperations,
+  fillPath,
+  harmlessRequest,
+  label,
+  takesBody,
+  type Operation,
+} from '../support/bad-input-routes';
+
+// Values no other field of any answer could hold by chance: if one shows up, bureau data leaked.
+const SENTINELS = { monthlyDebtPayment: 48213.5791, otherDebt: 731904.1357, reportDate: '1903-04-05' };
+const CUSTOMER = 'BUREAU-SENTINEL';
+
+describe('bureau data only with bureau:read, on every route', () => {
+  let api: ApiHarness;
+  let worker: Awaited<ReturnType<typeof startWorker>>;
+  let db: Client;
+  let client: RawClient;
+  let noBureau: string;
+  let sandboxRunId: string;
+
+  const leaks = (text: string) => Object.values(SENTINELS).filter((value) => text.includes(String(value)));
+
+  beforeAll(async () => {
+    api = await startApi();
+    worker = await startWorker(api);
+    db = new Client({ connectionString: api.databaseUrl });
+    await db.connect();
+    noBureau = (
+      await api.app.get(ApiKeyService).create(
+        {
+          name: 'everything but bureau',
+          scopes: SCOPES.filter((s) => s !== 'bureau:read' && s !== 'admin'),
+        },
+        null,
+      )
+    ).key;
+    await api.http
+      .put(`/v1/customers/${CUSTOMER}/profile`)
+      .set(auth())
+      .send({
+        bureau: { score: 702, inquiries3m: 1, otherLenders: 2, ...SENTINELS },
+        income: { monthlySalary: 20000, payrollAtBank: true },
+        marketing: { optOut: false },
+        loans: [{ type: 'consumer', status: 'active', principal: 50000, outstanding: 20000, currentDpd: 0 }],
+      })
+      .expect(200);
+    await eventually(async () => {
+      const { rows } = await db.query(
+        `SELECT evaluated_version FROM customer_profile WHERE customer_id = $1`,
+        [CUSTOMER],
+      );
+      return Number(rows[0]?.evaluated_version) === 1 ? true : undefined;
+    });
+    // A sandbox run, started by a key that may see bureau data, whose drafts copy bureau values.
+    const started = await api.http
+      .post('/v1/sandbox/runs')
+      .set(auth())
+      .send({
+        population: { customerIds: [CUSTOMER] },
+        definitions: [
+          {
+            id: 'bureau_debt_copy',
+            name: 'copy',
+            kind: 'number',
+            purpose: 'risk',
+            category: 'credit_risk',
+            rule: { var: 'bureau.otherDebt' },
+          },
+          {
+            id: 'bureau_report_copy',
+            name: 'copy',
+            kind: 'category',
+            purpose: 'risk',
+            category: 'credit_risk',
+            rule: { var: 'bureau.reportDate' },
+          },
+          {
+            id: 'high_debt_to_income',
+            name: 'dti',
+            kind: 'boolean',
+            purpose: 'risk',
+            category: 'credit_risk',
+            rule: { '>': [{ var: 'bureau.monthlyDebtPayment' }, 1] },
+          },
+        ],
+      })
+      .expect(202);
+    sandboxRunId = started.body.runId as string;
+    await eventually(async () => {
+      const run = (await api.http.get(`/v1/sandbox/runs/${sandboxRunId}`).set(auth()).expect(200)).body;
+      return run.status === 'succeeded' ? run : undefined;
+    }, 30_000);
+    client = await RawClient.listen(api.app.getHttpServer() as Server, 20_000);
+  });
+  afterAll(async () => {
+    client.close();
+    await db.end();
+    await worker.close();
+    await api.close();
+  });
+
+  it('shows the sentinels to a key with bureau:read (so their absence below means something)', async () => {
+    const explained = await api.http
+      .get(`/v1/customers/${CUSTOMER}/tags/debt_to_income_ratio/explain`)
+      .set(auth())
+      .expect(200);
+    expect(leaks(explained.text)).toEqual([SENTINELS.monthlyDebtPayment]);
+    const sandbox = await api.http.get(`/v1/sandbox/runs/${sandboxRunId}`).set(auth()).expect(200);
+    expect(leaks(sandbox.text)).toEqual([SENTINELS.otherDebt, SENTINELS.reportDate]);
+  });
+
+  it('never shows a bureau value to a key without bureau:read, whatever the route', async () => {
+    const operations = await documentedOperations(client);
+    const activeTags = (await db.query(`SELECT tag_id, kind FROM tag_definition WHERE status = 'active'`))
+      .rows as {
+      tag_id: string;
+      kind: string;
+    }[];
+    const segments = activeTags.filter((tag) => tag.kind === 'segment').map((tag) => tag.tag_id);
+    const booleans = activeTags.filter((tag) => tag.kind === 'boolean').map((tag) => tag.tag_id);
+    const drafts = ['bureau_debt_copy', 'bureau_report_copy', 'high_debt_to_income'];
+    const runId = (await db.query(`SELECT id FROM evaluation_run WHERE kind = 'activation' LIMIT 1`)).rows[0]
+      .id as string;
+    const answers: { what: string; response: RawResponse }[] = [];
+    const headers = (extra: Record<string, string> = {}) => ({
+      Authorization: `Bearer ${noBureau}`,
+      ...extra,
+    });
+
+    // Every value worth trying for a path parameter of this operation.
+    const choices = (operation: Operation): Record<string, string>[] => {
+      const t = operation.template;
+      if (t.startsWith('/v1/customers/{id}/tags/{tagId}'))
+        return activeTags.map((tag) => ({ id: CUSTOMER, tagId: tag.tag_id }));
+      if (t.startsWith('/v1/customers/{id}')) return [{ id: CUSTOMER }];
+      if (t.startsWith('/v1/sandbox/runs/{id}')) return [{ id: sandboxRunId }];
+      if (t.startsWith('/v1/runs/{id}')) return [{ id: runId }, { id: sandboxRunId }];
+      if (t.startsWith('/v1/segments/{id}')) return segments.map((id) => ({ id }));
+      if (t.includes('/versions/{version}')) return [{ id: 'debt_to_income_ratio', version: '1' }];
+      if (t.startsWith('/v1/tags/{id}/')) return booleans.map((id) => ({ id }));
+      if (t.startsWith('/v1/tags/{id}')) return activeTags.map((tag) => ({ id: tag.tag_id }));
+      // A route this walk does not know yet still gets well-formed values, and its answer is checked.
+      return [benignSegments(operation)];
+    };
+    const queries = (operation: Operation): string[] => {
+      if (operation.template.endsWith('/customers') && operation.template.startsWith('/v1/sandbox/'))
+        return drafts.flatMap((tagId) =>
+          ['entered', 'left', 'changed'].map((change) => `?change=${change}&tagId=${tagId}`),
+        );
+      if (operation.queryParams.includes('asOf'))
+        return ['', `?asOf=${encodeURIComponent(new Date().toISOString())}`];
+      return [''];
+    };
+
+    for (const operation of operations) {
+      if (operation.method === 'GET') {
+        for (const segments of choices(operation)) {
+          for (const query of queries(operation)) {
+            const path = fillPath(operation.template, segments) + query;
+            const accepts = operation.template.endsWith('/members')
+              ? ['application/json', 'text/csv', 'application/x-ndjson']
+              : ['application/json'];
+            for (const accept of accepts) {
+              answers.push({
+                what: `GET ${path} (${accept})`,
+                response: await client.send({ method: 'GET', path, headers: headers({ Accept: accept }) }),
+              });
+            }
+          }
+        }
+      } else if (operation.template === '/v1/customers/tags:lookup') {
+        answers.push({
+          what: label(operation),
+          response: await client.send({
+            method: 'POST',
+            path: operation.template,
+            headers: headers({ 'Content-Type': 'application/json' }),
+            body: JSON.stringify({ customerIds: [CUSTOMER] }),
+          }),
+        });
+      } else if (operation.template === '/v1/sandbox/runs') {
+        const refused = await client.send({
+          method: 'POST',
+          path: operation.template,
+          headers: headers({ 'Content-Type': 'application/json' }),
+          body: JSON.stringify({
+            population: { customerIds: [CUSTOMER] },
+            definitions: [
+              {
+                id: 'peek',
+                name: 'peek',
+                kind: 'number',
+                purpose: 'risk',
+                category: 'credit_risk',
+                rule: { var: 'bureau.otherDebt' },
+              },
+            ],
+          }),
+        });
+        expect(refused.status).toBe(403);
+        answers.push({ what: label(operation), response: refused });
+      } else {
+        // Writes: a request the route refuses or that changes nothing, its answer checked all the same.
+        const request = harmlessRequest(operation);
+        answers.push({
+          what: label(operation),
+          response: await client.send({
+            method: operation.method,
+            path: request.path,
+            headers: headers(takesBody(operation) ? { 'Content-Type': contentTypeOf(operation) } : {}),
+            body: request.body,
+          }),
+        });
+      }
+    }
+    const visited = new Set(answers.map((answer) => answer.what.split(' ')[0]));
+    expect(visited.size).toBeGreaterThan(0);
+    expect(answers.length).toBeGreaterThan(operations.length);
+    const leaked = answers
+      .filter(({ response }) => leaks(response.text).length > 0)
+      .map(({ what, response }) => `${what}: ${leaks(response.text).join(', ')}`);
+    expect(leaked).toEqual([]);
+    // The views were really served, not refused.
+    const explain = answers.find((answer) => answer.what.includes('/tags/debt_to_income_ratio/explain'));
+    expect(explain?.response.status).toBe(200);
+    expect(explain?.response.text).toContain('‹redacted›');
+    const sandboxCustomers = answers.filter(
+      (answer) => answer.what.includes('/customers?change=') && answer.response.status === 200,
+    );
+    expect(sandboxCustomers.length).toBe(9);
+  });
+});
