@@ -13,6 +13,7 @@ import { register as registerDiff } from './commands/diff.command';
 import { register as registerCatalog } from './commands/catalog.command';
 import { register as registerGenerate } from './commands/generate.command';
 import { register as registerLoadDataset } from './commands/load-dataset.command';
+import { register as registerTrain } from './commands/train.command';
 
 // tagctl: every command lives in ./commands/<name>.command.ts and exports `register(program)`.
 // Commands that need no database (validate, test, evaluate, conformance, ...) never import one.
@@ -26,6 +27,7 @@ registerDiff(program);
 registerCatalog(program);
 registerGenerate(program);
 registerLoadDataset(program);
+registerTrain(program);
 registerConformance(program);
 registerMigrate(program);
 registerKeys(program);
