@@ -61,6 +61,13 @@ export function scorecardProblems(card: Scorecard): ScorecardProblem[] {
         message: `characteristic "${characteristic.name}" appears twice`,
       });
     names.add(characteristic.name);
+    const mixed = characteristic.bins.findIndex(
+      (bin) => (bin.range === undefined) === (bin.values === undefined),
+    );
+    if (mixed >= 0) {
+      problems.push({ pointer: `${at}/bins/${mixed}`, message: 'a bin has either a range or values' });
+      return;
+    }
     const ranges = characteristic.bins.filter((bin) => bin.range !== undefined).length;
     if (ranges > 0 && ranges < characteristic.bins.length) {
       problems.push({ pointer: `${at}/bins`, message: 'bins are either all ranges or all value lists' });

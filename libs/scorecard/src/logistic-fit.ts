@@ -7,7 +7,7 @@ export interface LogisticFitOptions {
   tolerance: number;
 }
 
-export const DEFAULT_FIT: LogisticFitOptions = { steps: 3000, tolerance: 1e-4 };
+export const DEFAULT_FIT: LogisticFitOptions = { steps: 300, tolerance: 1e-5 };
 
 export interface LogisticFit {
   intercept: number;
