@@ -14,6 +14,7 @@ import { register as registerCatalog } from './commands/catalog.command';
 import { register as registerGenerate } from './commands/generate.command';
 import { register as registerLoadDataset } from './commands/load-dataset.command';
 import { register as registerTrain } from './commands/train.command';
+import { register as registerScoreReport } from './commands/score-report.command';
 
 // tagctl: every command lives in ./commands/<name>.command.ts and exports `register(program)`.
 // Commands that need no database (validate, test, evaluate, conformance, ...) never import one.
@@ -28,6 +29,7 @@ registerCatalog(program);
 registerGenerate(program);
 registerLoadDataset(program);
 registerTrain(program);
+registerScoreReport(program);
 registerConformance(program);
 registerMigrate(program);
 registerKeys(program);

@@ -45,6 +45,7 @@ describe('bankMarketingProfiles', () => {
             responses180d: 0,
             campaignsConverted12m: 0,
             lastContactMonth: 5,
+            lastContactDay: 5,
             previousCampaignContacts: 0,
           },
           loans: [{ type: 'mortgage', status: 'active' }],
@@ -75,6 +76,7 @@ describe('bankMarketingProfiles', () => {
           responses180d: 0,
           campaignsConverted12m: 0,
           lastContactMonth: 5,
+          lastContactDay: 5,
           previousCampaignContacts: 0,
         },
         loans: [{ type: 'credit_line', status: 'active', outstanding: 19 }],
@@ -96,6 +98,7 @@ describe('bankMarketingProfiles', () => {
       lastResponseAt: '2025-08-07T00:00:00Z',
       lastCampaignOutcome: 'success',
       lastContactMonth: 10,
+      lastContactDay: 23,
       previousCampaignContacts: 2,
     });
     expect(phone.customerId).toBe('BANK-24166');

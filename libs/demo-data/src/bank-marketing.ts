@@ -95,6 +95,7 @@ export function mapBankRecord(record: CsvRecord, now: number): CustomerRecord {
     responses180d: convertedWithin(180) ? 1 : 0,
     campaignsConverted12m: convertedWithin(365) ? 1 : 0,
     lastContactMonth: monthOf(record),
+    lastContactDay: integerField(record, 'day'),
     previousCampaignContacts: previous,
   };
   if (convertedWithin(180)) marketing.lastResponseAt = isoDateTime(daysBefore(now, daysSincePrevious ?? 0));
