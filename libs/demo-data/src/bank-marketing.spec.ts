@@ -45,7 +45,7 @@ describe('bankMarketingProfiles', () => {
             responses180d: 0,
             campaignsConverted12m: 0,
             lastContactMonth: 5,
-            lastContactDay: 5,
+            lastContactDayOfYear: 125,
             previousCampaignContacts: 0,
           },
           loans: [{ type: 'mortgage', status: 'active' }],
@@ -76,7 +76,7 @@ describe('bankMarketingProfiles', () => {
           responses180d: 0,
           campaignsConverted12m: 0,
           lastContactMonth: 5,
-          lastContactDay: 5,
+          lastContactDayOfYear: 125,
           previousCampaignContacts: 0,
         },
         loans: [{ type: 'credit_line', status: 'active', outstanding: 19 }],
@@ -98,7 +98,7 @@ describe('bankMarketingProfiles', () => {
       lastResponseAt: '2025-08-07T00:00:00Z',
       lastCampaignOutcome: 'success',
       lastContactMonth: 10,
-      lastContactDay: 23,
+      lastContactDayOfYear: 296,
       previousCampaignContacts: 2,
     });
     expect(phone.customerId).toBe('BANK-24166');

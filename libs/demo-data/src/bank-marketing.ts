@@ -95,7 +95,7 @@ export function mapBankRecord(record: CsvRecord, now: number): CustomerRecord {
     responses180d: convertedWithin(180) ? 1 : 0,
     campaignsConverted12m: convertedWithin(365) ? 1 : 0,
     lastContactMonth: monthOf(record),
-    lastContactDay: integerField(record, 'day'),
+    lastContactDayOfYear: dayOfYear(record),
     previousCampaignContacts: previous,
   };
   if (convertedWithin(180)) marketing.lastResponseAt = isoDateTime(daysBefore(now, daysSincePrevious ?? 0));
@@ -115,6 +115,18 @@ function monthOf(record: CsvRecord): number {
   if (month < 0)
     throw new DatasetRowError(record.line, `unknown month ${JSON.stringify(textField(record, 'month'))}`);
   return month + 1;
+}
+
+const DAYS_BEFORE_MONTH = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+// The dataset has no year: day and month place the contact in its campaign wave.
+function dayOfYear(record: CsvRecord): number {
+  const month = monthOf(record) - 1;
+  const day = integerField(record, 'day');
+  if (day < 1 || day > DAYS_IN_MONTH[month])
+    throw new DatasetRowError(record.line, `day ${day} is not in month ${month + 1}`);
+  return DAYS_BEFORE_MONTH[month] + day;
 }
 
 function yesNo(record: CsvRecord, name: string): boolean {

@@ -43,12 +43,12 @@ export function adverseImpact(
   const rates = [...byGroup.entries()].map(([value, entry]) => ({
     value,
     customers: entry.customers,
-    meanScore: entry.total / entry.customers,
-    approvalRate: entry.approved / entry.customers,
+    meanScore: round(entry.total / entry.customers),
+    approvalRate: round(entry.approved / entry.customers),
   }));
   const best = Math.max(...rates.map((group) => group.approvalRate));
   const groups = rates
-    .map((group) => ({ ...group, adverseImpactRatio: best === 0 ? 1 : group.approvalRate / best }))
+    .map((group) => ({ ...group, adverseImpactRatio: best === 0 ? 1 : round(group.approvalRate / best) }))
     .sort((a, b) => (a.value < b.value ? -1 : 1));
   return {
     attribute,
@@ -56,4 +56,8 @@ export function adverseImpact(
     groups,
     minimumRatio: Math.min(...groups.map((group) => group.adverseImpactRatio)),
   };
+}
+
+function round(value: number): number {
+  return Math.round(value * 10_000) / 10_000;
 }

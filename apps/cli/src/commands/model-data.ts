@@ -4,7 +4,7 @@ import { basename } from 'node:path';
 import type { TagDefinition } from '@tagforge/catalog';
 import { CatalogEvaluator, type TagKind } from '@tagforge/evaluation';
 import { ProfileValidator } from '@tagforge/profile';
-import { validateRule } from '@tagforge/rules';
+import { ruleDependencies, validateRule } from '@tagforge/rules';
 import type { FeatureSpec, FeatureType, FeatureValue, TrainingRow } from '@tagforge/scorecard';
 
 // What `tagctl train` and `tagctl score-report` read: profiles, labels, feature paths. Every problem is
@@ -226,9 +226,11 @@ function resolveRef(
 export function scoringContexts(
   profiles: ReadonlyMap<string, Record<string, unknown>>,
   ids: readonly string[],
-  definitions: readonly TagDefinition[],
+  catalog: readonly TagDefinition[],
   now: number,
+  reads: readonly string[],
 ): Map<string, Record<string, unknown>> {
+  const definitions = tagsRead(catalog, reads);
   const evaluator = new CatalogEvaluator(definitions.map(({ id, kind, rule }) => ({ id, kind, rule })));
   const unset = (kind: TagKind) => (kind === 'boolean' || kind === 'segment' ? false : null);
   const contexts = new Map<string, Record<string, unknown>>();
@@ -241,6 +243,20 @@ export function scoringContexts(
     contexts.set(id, { ...profile, tags });
   }
   return contexts;
+}
+
+/** The catalog's definitions that the given tag ids need, transitively (in catalog order). */
+export function tagsRead(catalog: readonly TagDefinition[], roots: readonly string[]): TagDefinition[] {
+  const byId = new Map(catalog.map((definition) => [definition.id, definition]));
+  const needed = new Set<string>();
+  const visit = (id: string) => {
+    const definition = byId.get(id);
+    if (definition === undefined || needed.has(id)) return;
+    needed.add(id);
+    for (const dependency of ruleDependencies(definition.rule).tags) visit(dependency);
+  };
+  roots.forEach(visit);
+  return catalog.filter((definition) => needed.has(definition.id));
 }
 
 export function readPath(data: unknown, path: string): unknown {

@@ -9,7 +9,7 @@ import {
   type TagDefinition,
 } from '@tagforge/catalog';
 import { CatalogEvaluator } from '@tagforge/evaluation';
-import { binOf, parseNow } from '@tagforge/rules';
+import { binOf, parseNow, ruleDependencies } from '@tagforge/rules';
 import {
   adverseImpact,
   countByCuts,
@@ -28,6 +28,7 @@ import {
   protectedPaths,
   readNdjson,
   readPath,
+  tagsRead,
 } from './model-data';
 
 export interface ScoreReportOptions {
@@ -169,7 +170,7 @@ export function scoreCustomers(
   ids: readonly string[],
   now: number,
 ): { customerId: string; score: number | null; context: Record<string, unknown> }[] {
-  const all = [...catalog, definition];
+  const all = [...tagsRead(catalog, ruleDependencies(definition.rule).tags), definition];
   const evaluator = new CatalogEvaluator(all.map(({ id, kind, rule }) => ({ id, kind, rule })));
   const unset = (kind: string) => (kind === 'boolean' || kind === 'segment' ? false : null);
   return ids.map((customerId) => {

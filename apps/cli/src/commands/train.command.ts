@@ -140,6 +140,7 @@ export function register(program: Command): void {
       'approval cut-off of the fair-lending check (default: the median holdout score)',
     )
     .option('--allow-protected', 'allow protected attributes as features (recorded in the model block)')
+    .option('--trained-at <iso>', 'the training date recorded in the model block (default: now)')
     .action((options: TrainCommandOptions) => {
       process.exitCode = trainCommand(options, process.stdout, process.stderr);
     });
@@ -230,6 +231,7 @@ export function trainDefinition(options: TrainCommandOptions): Record<string, un
   if (!(TAG_CATEGORIES as readonly string[]).includes(options.category))
     throw new OptionError(`--category must be one of ${TAG_CATEGORIES.join(', ')}`);
   const now = parseNow(options.now);
+  if (options.trainedAt !== undefined) parseNow(options.trainedAt);
   const schema = loadJsonFile(join(options.definitions, 'profile.schema.json'));
   const definitions = readDefinitions(loadDefinitionsFolder(options.definitions))
     .definitions.map((loaded) => loaded.definition)
@@ -247,7 +249,10 @@ export function trainDefinition(options: TrainCommandOptions): Record<string, un
   const profiles = parseProfiles(profileFile, schema);
   const labels = parseLabels(labelFile, profiles);
   const ids = [...labels.keys()];
-  const contexts = scoringContexts(profiles, ids, definitions, now);
+  const featureTags = features.flatMap((feature) =>
+    feature.var.startsWith('tags.') ? [feature.var.slice('tags.'.length)] : [],
+  );
+  const contexts = scoringContexts(profiles, ids, definitions, now, featureTags);
   const rows = featureRows(features, labels, contexts);
   const result = trainScorecard(features, rows, settings);
 
