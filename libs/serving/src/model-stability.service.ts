@@ -11,7 +11,8 @@ import { populationStabilityIndex, stabilityStatus, type StabilityStatus } from 
 
 // PSI above this means the model needs review (DOMAIN.md); the catalog listing flags such a model.
 export const PSI_REVIEW = 0.25;
-// Stability reads the whole population; a result is reused this long.
+// Stability reads the whole population: the catalog listing reuses a result this long (the stability
+// endpoint always measures afresh).
 const CACHE_MS = 60_000;
 
 const psiGauge = new Gauge({
@@ -62,7 +63,7 @@ export class ModelStabilityService {
       throw new TagforgeException(ErrorCode.InvalidId, 'a tag id is snake_case, 1-64 characters');
     const active = await this.definitions.findActiveVersion(tagId);
     if (!active) throw new TagforgeException(ErrorCode.NotFound, `no active tag ${tagId}`);
-    return this.of(active);
+    return this.of(active, true);
   }
 
   /** The catalog listing with `stability: {psi, review}` on each model tag (any PSI above 0.25 flags it). */
@@ -87,7 +88,7 @@ export class ModelStabilityService {
     return result;
   }
 
-  private async of(row: TagDefinitionEntity): Promise<ModelStability> {
+  private async of(row: TagDefinitionEntity, fresh = false): Promise<ModelStability> {
     const training = trainingOf(row);
     const scorecard = row.meta.scorecard as Scorecard | undefined;
     if (training === undefined || scorecard === undefined) {
@@ -98,7 +99,7 @@ export class ModelStabilityService {
     }
     const key = `${row.tagId}@${row.version}`;
     const cached = this.cache.get(key);
-    if (cached !== undefined && Date.now() - cached.at < CACHE_MS) return cached.result;
+    if (!fresh && cached !== undefined && Date.now() - cached.at < CACHE_MS) return cached.result;
     const customers = await this.repository.countCustomers();
     const scoreCounts = new Array<number>(training.score.cuts.length + 1).fill(0);
     for (const { bucket, count } of await this.repository.tagValueBuckets(row.tagId, training.score.cuts)) {
