@@ -76,9 +76,10 @@ const scorecard: fc.Arbitrary<Scorecard> = fc
 
 // Values at and next to every cut, anywhere else, null, or no field at all.
 const numberOrMissing = (card: Scorecard, index: number): fc.Arbitrary<number | null | undefined> => {
-  const cuts = card.characteristics[index].bins.flatMap((bin) =>
-    bin.range?.[1] == null ? [] : [bin.range[1]],
-  );
+  const cuts = card.characteristics[index].bins.flatMap((bin) => {
+    const to = bin.range?.[1];
+    return to === undefined || to === null ? [] : [to];
+  });
   const near = cuts.flatMap((cut) => [cut, cut - 1, cut + 1, cut - 0.5, cut + 1e-9]);
   return fc.oneof(
     near.length > 0 ? fc.constantFrom(...near) : fc.constant(0),
