@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Retrains the two shipped models from the public datasets (see models/README.md). Run from the
+# Retrains the two shipped models from the public datasets (see docs/models.md). Run from the
 # project root after `npm run build`; writes tag-definitions/tags/<id>.json.
 set -euo pipefail
 DATA=${DATA:-test/fixtures/datasets}
