@@ -13,6 +13,8 @@ import { register as registerDiff } from './commands/diff.command';
 import { register as registerCatalog } from './commands/catalog.command';
 import { register as registerGenerate } from './commands/generate.command';
 import { register as registerLoadDataset } from './commands/load-dataset.command';
+import { register as registerTrain } from './commands/train.command';
+import { register as registerScoreReport } from './commands/score-report.command';
 
 // tagctl: every command lives in ./commands/<name>.command.ts and exports `register(program)`.
 // Commands that need no database (validate, test, evaluate, conformance, ...) never import one.
@@ -26,6 +28,8 @@ registerDiff(program);
 registerCatalog(program);
 registerGenerate(program);
 registerLoadDataset(program);
+registerTrain(program);
+registerScoreReport(program);
 registerConformance(program);
 registerMigrate(program);
 registerKeys(program);

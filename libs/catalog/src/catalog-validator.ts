@@ -1,6 +1,14 @@
 import { CatalogCycleError, topologicalOrder } from '@tagforge/evaluation';
 import { ProfileValidator } from '@tagforge/profile';
-import { parseNow, ruleDependencies, validateRule } from '@tagforge/rules';
+import {
+  parseNow,
+  ruleDependencies,
+  type RuleProblem,
+  type Scorecard,
+  validateRule,
+  type ValidationOptions,
+  type ValidationResult,
+} from '@tagforge/rules';
 import { type LoadedDefinition, readDefinitions } from './definition-format';
 import { runExamples } from './example-runner';
 import { varPointers } from './rule-walk';
@@ -71,12 +79,14 @@ function checkRule(
   warnings: CatalogProblem[],
 ): void {
   const { id, rule, purpose } = definition;
-  const result = validateRule(rule, { profileSchema, knownTags, purpose });
+  const result = definition.scorecard
+    ? scorecardValidation(definition.scorecard, { profileSchema, knownTags, purpose })
+    : prefixed(validateRule(rule, { profileSchema, knownTags, purpose }), '/rule');
   for (const problem of result.errors) {
     errors.push({
       file,
       id,
-      pointer: `/rule${problem.pointer}`,
+      pointer: problem.pointer,
       code: problem.code,
       message: problem.message,
     });
@@ -87,7 +97,7 @@ function checkRule(
       errors.push({
         file,
         id,
-        pointer: `/rule${problem.pointer}`,
+        pointer: problem.pointer,
         code: 'purpose_violation',
         message: `purpose violation: ${problem.message}`,
       });
@@ -95,7 +105,7 @@ function checkRule(
       warnings.push({
         file,
         id,
-        pointer: `/rule${problem.pointer}`,
+        pointer: problem.pointer,
         code: problem.code,
         message: problem.message,
       });
@@ -113,6 +123,32 @@ function checkRule(
       });
     }
   }
+}
+
+function prefixed(result: ValidationResult, prefix: string): ValidationResult {
+  const move = (problem: RuleProblem): RuleProblem => ({
+    ...problem,
+    pointer: `${prefix}${problem.pointer}`,
+  });
+  return { errors: result.errors.map(move), warnings: result.warnings.map(move) };
+}
+
+// A scorecard is checked as the reads it is made of: each characteristic's var against the schema,
+// the catalog's tags and the purpose (a marketing scorecard may not read bureau.*).
+function scorecardValidation(scorecard: Scorecard, options: ValidationOptions): ValidationResult {
+  const errors: RuleProblem[] = [];
+  const warnings: RuleProblem[] = [];
+  scorecard.characteristics.forEach((characteristic, index) => {
+    const result = prefixed(
+      validateRule({ var: characteristic.var }, options),
+      `/scorecard/characteristics/${index}/var`,
+    );
+    // The pointer inside {"var": ...} is /var: the characteristic's var is the whole read.
+    const move = (problem: RuleProblem) => ({ ...problem, pointer: problem.pointer.replace(/\/var$/, '') });
+    errors.push(...result.errors.map(move));
+    warnings.push(...result.warnings.map(move));
+  });
+  return { errors, warnings };
 }
 
 function checkExamples(

@@ -1,5 +1,7 @@
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
+import stableStringify from 'fast-json-stable-stringify';
+import { compileScorecard, scorecardProblems, type Scorecard } from '@tagforge/rules';
 import { DEFINITION_SCHEMA } from './definition-schema';
 import type { CatalogProblem, TagDefinition, TagDefinitionFile } from './tag-definition';
 
@@ -52,7 +54,12 @@ export function readDefinitions(files: readonly TagDefinitionFile[]): ReadDefini
       }
       continue;
     }
-    const definition = content as TagDefinition;
+    const ruleProblems = ruleOrScorecard(content as Record<string, unknown>);
+    if (ruleProblems.length > 0) {
+      errors.push(...ruleProblems.map((problem) => ({ file, id, ...problem })));
+      continue;
+    }
+    const definition = withCompiledScorecard(content as TagDefinition);
     const stem = fileStem(file);
     if (stem !== definition.id) {
       errors.push({
@@ -78,6 +85,52 @@ export function readDefinitions(files: readonly TagDefinitionFile[]): ReadDefini
     definitions.push({ file, definition });
   }
   return { definitions, declaredIds, errors };
+}
+
+// A definition has a rule or a scorecard. The service stores a scorecard with its compiled rule, so a
+// rule beside a scorecard is accepted when it is exactly that compiled form.
+function ruleOrScorecard(
+  content: Record<string, unknown>,
+): Pick<CatalogProblem, 'pointer' | 'code' | 'message'>[] {
+  const hasRule = 'rule' in content;
+  if (!('scorecard' in content)) {
+    return hasRule
+      ? []
+      : [
+          {
+            pointer: '',
+            code: 'invalid_definition',
+            message: 'missing required field "rule" (or "scorecard")',
+          },
+        ];
+  }
+  const problems = scorecardProblems(content.scorecard as Scorecard);
+  if (problems.length > 0) {
+    return problems.map((problem) => ({
+      pointer: `/scorecard${problem.pointer}`,
+      code: 'invalid_scorecard',
+      message: problem.message,
+    }));
+  }
+  if (
+    hasRule &&
+    stableStringify(content.rule) !== stableStringify(compileScorecard(content.scorecard as Scorecard))
+  ) {
+    return [
+      {
+        pointer: '/rule',
+        code: 'rule_and_scorecard',
+        message: 'a definition has either a rule or a scorecard',
+      },
+    ];
+  }
+  return [];
+}
+
+function withCompiledScorecard(definition: TagDefinition): TagDefinition {
+  if (definition.scorecard === undefined) return definition;
+  const { id, name, kind, purpose, category, ...rest } = definition;
+  return { id, name, kind, purpose, category, ...rest, rule: compileScorecard(definition.scorecard) };
 }
 
 function declaredId(content: unknown): string | undefined {

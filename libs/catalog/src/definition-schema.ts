@@ -8,7 +8,7 @@ export const DEFINITION_SCHEMA = {
     'One file per definition: tag-definitions/tags/<id>.json or tag-definitions/segments/<id>.json. The rule is JSON Logic (json-logic-js 2.0.5 semantics) plus days_since / months_since / years_since; it reads the profile by path, other tags as {"var": "tags.<id>"}, and never the clock.',
   type: 'object',
   additionalProperties: false,
-  required: ['id', 'name', 'kind', 'purpose', 'category', 'rule'],
+  required: ['id', 'name', 'kind', 'purpose', 'category'],
   properties: {
     $schema: {
       description: 'Lets editors validate and autocomplete the file.',
@@ -77,8 +77,71 @@ export const DEFINITION_SCHEMA = {
     },
     rule: {
       description:
-        'JSON Logic rule. Guard optional fields before comparing them: a missing var is null and null < 580 is true.',
-      not: { type: 'null' },
+        'JSON Logic rule. Guard optional fields before comparing them: a missing var is null and null < 580 is true. A definition has a rule or (a number tag) a scorecard.',
+      not: {
+        type: 'null',
+      },
+    },
+    scorecard: {
+      description:
+        'Instead of a rule (number tags only): a scorecard — characteristics cut into bins with points, summed with baseScore. It compiles to a JSON Logic rule, so the engine evaluates, explains and sandboxes it like one. Range bins read from <= x < to (null: unbounded), sorted and contiguous; values bins list exact values; missing covers an absent or null value and one no bin holds.',
+      type: 'object',
+      additionalProperties: false,
+      required: ['baseScore', 'characteristics'],
+      properties: {
+        baseScore: {
+          description: "Points every customer starts from (the intercept's points).",
+          type: 'number',
+        },
+        characteristics: {
+          type: 'array',
+          minItems: 1,
+          maxItems: 50,
+          items: {
+            $ref: '#/$defs/characteristic',
+          },
+        },
+        reasonCodes: {
+          description:
+            'Reason codes: the characteristics where the customer lost the most points against their best bin, with texts in English and Chinese.',
+          type: 'object',
+          additionalProperties: false,
+          required: ['count', 'relativeTo'],
+          properties: {
+            count: {
+              type: 'integer',
+              minimum: 1,
+              maximum: 10,
+            },
+            relativeTo: {
+              const: 'max',
+            },
+            texts: {
+              type: 'object',
+              propertyNames: {
+                $ref: '#/$defs/reasonCode',
+              },
+              additionalProperties: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['en', 'zh'],
+                properties: {
+                  en: {
+                    type: 'string',
+                    minLength: 1,
+                    maxLength: 200,
+                  },
+                  zh: {
+                    type: 'string',
+                    minLength: 1,
+                    maxLength: 100,
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
     },
     examples: {
       description:
@@ -87,6 +150,11 @@ export const DEFINITION_SCHEMA = {
       items: {
         $ref: '#/$defs/example',
       },
+    },
+    model: {
+      description:
+        'Written by tagctl train: training data fingerprint and date, options, the IV table, the fit, metrics on the training part and the holdout, the fair-lending check and the training distributions that stability (PSI) is measured against.',
+      type: 'object',
     },
   },
   allOf: [
@@ -183,6 +251,18 @@ export const DEFINITION_SCHEMA = {
         },
       },
     },
+    {
+      if: {
+        required: ['scorecard'],
+      },
+      then: {
+        properties: {
+          kind: {
+            const: 'number',
+          },
+        },
+      },
+    },
   ],
   $defs: {
     example: {
@@ -219,6 +299,84 @@ export const DEFINITION_SCHEMA = {
           description:
             "The tag's value: true/false for boolean and segment tags (false = not set), a string or null for category tags, a number or null for number tags.",
           type: ['boolean', 'string', 'number', 'null'],
+        },
+      },
+    },
+    reasonCode: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9_.-]{1,32}$',
+    },
+    points: {
+      type: 'number',
+    },
+    characteristic: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['name', 'var', 'bins', 'missing'],
+      properties: {
+        name: {
+          type: 'string',
+          minLength: 1,
+          maxLength: 80,
+        },
+        var: {
+          description: 'A profile path or tags.<id>, as in {"var": ...}.',
+          type: 'string',
+          minLength: 1,
+          maxLength: 200,
+        },
+        reasonCode: {
+          $ref: '#/$defs/reasonCode',
+        },
+        bins: {
+          type: 'array',
+          minItems: 1,
+          maxItems: 50,
+          items: {
+            $ref: '#/$defs/bin',
+          },
+        },
+        missing: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['points'],
+          properties: {
+            points: {
+              $ref: '#/$defs/points',
+            },
+            reasonCode: {
+              $ref: '#/$defs/reasonCode',
+            },
+          },
+        },
+      },
+    },
+    bin: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['points'],
+      properties: {
+        range: {
+          type: 'array',
+          minItems: 2,
+          maxItems: 2,
+          items: {
+            type: ['number', 'null'],
+          },
+        },
+        values: {
+          type: 'array',
+          minItems: 1,
+          maxItems: 200,
+          items: {
+            type: ['string', 'number', 'boolean'],
+          },
+        },
+        points: {
+          $ref: '#/$defs/points',
+        },
+        reasonCode: {
+          $ref: '#/$defs/reasonCode',
         },
       },
     },

@@ -1,4 +1,5 @@
 import type { TagKind } from '@tagforge/evaluation';
+import type { Scorecard } from '@tagforge/rules';
 
 export const TAG_KINDS = ['boolean', 'category', 'number', 'segment'] as const satisfies readonly TagKind[];
 
@@ -46,7 +47,11 @@ export interface TagDefinition {
   category: TagCategory;
   description?: string;
   owner?: string;
+  // The JSON Logic the engine evaluates: the file's rule, or the compiled form of its scorecard.
   rule: unknown;
+  scorecard?: Scorecard;
+  // Written by tagctl train (metrics, IV table, training distributions); never evaluated.
+  model?: Record<string, unknown>;
   examples?: TagExample[];
 }
 

@@ -44,6 +44,9 @@ describe('bankMarketingProfiles', () => {
             lastContactAt: '2026-01-01T00:00:00Z',
             responses180d: 0,
             campaignsConverted12m: 0,
+            lastContactMonth: 5,
+            lastContactDayOfYear: 125,
+            previousCampaignContacts: 0,
           },
           loans: [{ type: 'mortgage', status: 'active' }],
         },
@@ -72,6 +75,9 @@ describe('bankMarketingProfiles', () => {
           lastContactAt: '2026-01-01T00:00:00Z',
           responses180d: 0,
           campaignsConverted12m: 0,
+          lastContactMonth: 5,
+          lastContactDayOfYear: 125,
+          previousCampaignContacts: 0,
         },
         loans: [{ type: 'credit_line', status: 'active', outstanding: 19 }],
       },
@@ -91,10 +97,17 @@ describe('bankMarketingProfiles', () => {
       campaignsConverted12m: 1,
       lastResponseAt: '2025-08-07T00:00:00Z',
       lastCampaignOutcome: 'success',
+      lastContactMonth: 10,
+      lastContactDayOfYear: 296,
+      previousCampaignContacts: 2,
     });
     expect(phone.customerId).toBe('BANK-24166');
     expect(phone.profile.marketing).toEqual(
-      expect.objectContaining({ preferredChannel: 'phone', lastCampaignOutcome: 'success' }),
+      expect.objectContaining({
+        preferredChannel: 'phone',
+        lastCampaignOutcome: 'success',
+        lastContactMonth: 11,
+      }),
     );
   });
 

@@ -32,11 +32,22 @@ const EDUCATION: Record<string, string> = {
 };
 const OUTCOME: Record<string, string> = { success: 'success', failure: 'failure', other: 'other' };
 
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+
 const cny = (eur: number): number => Math.round(eur * EUR_TO_CNY * 100) / 100;
 
 /** Streams bank-full.csv (semicolon-separated, CRLF) as `{ customerId: "BANK-<row>", profile }`. */
 export async function* bankMarketingProfiles(input: Readable, now: number): AsyncGenerator<CustomerRecord> {
   for await (const record of csvRecords(input, ';')) yield mapBankRecord(record, now);
+}
+
+/** Streams the outcome of each contact, `{ customerId, label }` with 1 = subscribed a term deposit. */
+export async function* bankMarketingLabels(
+  input: Readable,
+): AsyncGenerator<{ customerId: string; label: number }> {
+  for await (const record of csvRecords(input, ';')) {
+    yield { customerId: `BANK-${record.index}`, label: yesNo(record, BANK_LABEL_COLUMN) ? 1 : 0 };
+  }
 }
 
 /** One contact onto the profile, as seen at `now`: the end of the campaign the row describes. */
@@ -83,6 +94,9 @@ export function mapBankRecord(record: CsvRecord, now: number): CustomerRecord {
     lastContactAt: isoDateTime(now),
     responses180d: convertedWithin(180) ? 1 : 0,
     campaignsConverted12m: convertedWithin(365) ? 1 : 0,
+    lastContactMonth: monthOf(record),
+    lastContactDayOfYear: dayOfYear(record),
+    previousCampaignContacts: previous,
   };
   if (convertedWithin(180)) marketing.lastResponseAt = isoDateTime(daysBefore(now, daysSincePrevious ?? 0));
   if (outcome !== undefined) marketing.lastCampaignOutcome = outcome;
@@ -94,6 +108,25 @@ export function mapBankRecord(record: CsvRecord, now: number): CustomerRecord {
   const profile: Record<string, unknown> = { demographics, deposits, bureau, marketing };
   if (loans.length > 0) profile.loans = loans;
   return { customerId: `BANK-${record.index}`, profile };
+}
+
+function monthOf(record: CsvRecord): number {
+  const month = MONTHS.indexOf(textField(record, 'month'));
+  if (month < 0)
+    throw new DatasetRowError(record.line, `unknown month ${JSON.stringify(textField(record, 'month'))}`);
+  return month + 1;
+}
+
+const DAYS_BEFORE_MONTH = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+// The dataset has no year: day and month place the contact in its campaign wave.
+function dayOfYear(record: CsvRecord): number {
+  const month = monthOf(record) - 1;
+  const day = integerField(record, 'day');
+  if (day < 1 || day > DAYS_IN_MONTH[month])
+    throw new DatasetRowError(record.line, `day ${day} is not in month ${month + 1}`);
+  return DAYS_BEFORE_MONTH[month] + day;
 }
 
 function yesNo(record: CsvRecord, name: string): boolean {

@@ -27,6 +27,18 @@ export async function* uciCreditCardProfiles(input: Readable, now: number): Asyn
   for await (const record of csvRecords(input, ',')) yield mapUciRecord(record, now);
 }
 
+/** Streams the label of each client, `{ customerId, label }` with 1 = defaulted the next month. */
+export async function* uciCreditCardLabels(
+  input: Readable,
+): AsyncGenerator<{ customerId: string; label: number }> {
+  for await (const record of csvRecords(input, ',')) {
+    const label = integerField(record, UCI_LABEL_COLUMN);
+    if (label !== 0 && label !== 1)
+      throw new DatasetRowError(record.line, `${UCI_LABEL_COLUMN} must be 0 or 1, got ${label}`);
+    yield { customerId: `UCI-${integerField(record, 'ID')}`, label };
+  }
+}
+
 /**
  * One client onto the profile. PAY_x is the repayment status, newest first: -2 no consumption, -1 paid in
  * full, 0 revolving (at least the minimum paid), k >= 1 payment k months late, read as 30 * k days past due.
@@ -73,6 +85,9 @@ export function mapUciRecord(record: CsvRecord, now: number): CustomerRecord {
     consecutiveOverdueDays: currentDpd,
     maxDpd6m: 30 * Math.max(0, ...status),
     minPaymentOnly3m,
+    dpdHistory6m: status.map((value) => 30 * Math.max(0, value)),
+    paymentHistory6m: payments.map((payment) => cny(Math.max(0, payment))),
+    statementHistory6m: bills.map(cny),
   };
   return { customerId: `UCI-${id}`, profile: { demographics, cards: [card] } };
 }

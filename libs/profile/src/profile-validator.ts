@@ -27,6 +27,8 @@ export class ProfileValidator {
   constructor(schema: object) {
     const ajv = new Ajv2020({ allErrors: true });
     addFormats(ajv);
+    // Annotations of ours: a protected attribute (sex, marital status) never enters a credit score.
+    ajv.addKeyword({ keyword: 'x-protected', schemaType: 'boolean' });
     this.validateFunction = ajv.compile(schema);
   }
 

@@ -14,3 +14,24 @@ export { truthy } from './json-logic-semantics';
 export { parseNow, parseIsoInstant, daysSince, monthsSince, yearsSince } from './time-operators';
 export { runConformance } from './conformance-suite';
 export type { ConformanceResult } from './conformance-suite';
+export {
+  binLabel,
+  binOf,
+  compileScorecard,
+  DEFAULT_REASON_COUNT,
+  hideCharacteristics,
+  scoreScorecard,
+  scorecardProblems,
+} from './scorecard';
+export type {
+  CharacteristicScore,
+  ReasonText,
+  Scorecard,
+  ScorecardBin,
+  ScorecardCharacteristic,
+  ScorecardExplanation,
+  ScorecardProblem,
+  ScorecardReason,
+  ScorecardValue,
+  VisibleScorecard,
+} from './scorecard';

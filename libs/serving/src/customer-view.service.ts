@@ -8,7 +8,16 @@ import {
   TagDefinitionRepository,
   type TagDefinitionEntity,
 } from '@tagforge/persistence';
-import { explain, isBureauPath, type TraceNode } from '@tagforge/rules';
+import {
+  REDACTED,
+  explain,
+  isBureauPath,
+  hideCharacteristics,
+  type Scorecard,
+  scoreScorecard,
+  type VisibleScorecard,
+  type TraceNode,
+} from '@tagforge/rules';
 import { decodeCursor, encodeCursor, parseInstant } from './query-params';
 
 export const MAX_LOOKUP_CUSTOMERS = 1000;
@@ -27,6 +36,8 @@ export type TagExplanation = {
       reads: Record<string, unknown>;
       account: string;
       trace: TraceNode;
+      // A scorecard's points per characteristic and its top reason codes (texts in en and zh).
+      scorecard?: VisibleScorecard;
       components?: TagExplanation[];
     }
   | { redacted: string }
@@ -156,9 +167,11 @@ export class CustomerViewService {
         tagsRead[dependency] =
           current.get(dependency) ?? (kind === 'boolean' || kind === 'segment' ? false : null);
       }
-      const result = explain(definition.rule, { ...profile.profile, tags: tagsRead }, now, {
+      const context = { ...profile.profile, tags: tagsRead };
+      const result = explain(definition.rule, context, now, {
         hiddenPaths: viewer.bureau ? undefined : isBureauPath,
       });
+      const scorecard = definition.meta.scorecard as Scorecard | undefined;
       const normalised = normaliseTagValue(definition.kind as TagKind, result.value);
       const evaluatedValue = normalised.ok ? (normalised.value ?? null) : null;
       const value = current.get(definition.tagId) ?? null;
@@ -173,6 +186,13 @@ export class CustomerViewService {
         reads: result.reads,
         account: result.account,
         trace: result.trace,
+        ...(scorecard !== undefined
+          ? {
+              scorecard: viewer.bureau
+                ? scoreScorecard(scorecard, context)
+                : hideCharacteristics(scoreScorecard(scorecard, context), isBureauPath),
+            }
+          : {}),
         ...(definition.dependsOnTags.length > 0 && depth < MAX_EXPLAIN_DEPTH
           ? {
               components: definition.dependsOnTags

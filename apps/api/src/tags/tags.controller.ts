@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags } 
 import type { Principal } from '@tagforge/auth';
 import { ErrorCode, MAX_ARRAY_ITEMS, TagforgeException, oversizedArray } from '@tagforge/common';
 import { DefinitionService, type ActivationOptions } from '@tagforge/pipeline';
+import { ModelStabilityService } from '@tagforge/serving';
 import { actorOf } from '../auth/actor';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { RequireScope } from '../auth/require-scope.decorator';
@@ -68,13 +69,32 @@ function activationOptions(body: unknown): ActivationOptions {
 @ApiResponse(ERROR_RESPONSES.forbidden)
 @Controller('v1')
 export class TagsController {
-  constructor(private readonly definitions: DefinitionService) {}
+  constructor(
+    private readonly definitions: DefinitionService,
+    private readonly stability: ModelStabilityService,
+  ) {}
 
   @Get('tags')
   @RequireScope('tags:read')
-  @ApiOperation({ summary: 'Active tag and segment definitions' })
-  list() {
-    return this.definitions.list().then((items) => ({ items }));
+  @ApiOperation({
+    summary: 'Active tag and segment definitions',
+    description: 'A model tag carries `stability: {psi, review}`; review is true when a PSI passes 0.25.',
+  })
+  async list() {
+    return { items: await this.stability.flagged(await this.definitions.list()) };
+  }
+
+  @Get('tags/:id/stability')
+  @RequireScope('tags:read')
+  @ApiOperation({
+    summary: "A model tag's population stability (PSI)",
+    description:
+      'PSI of the score and of each characteristic between the training distribution kept in the model block and the live population (< 0.1 stable, 0.1-0.25 watch, > 0.25 review); 409 for a tag that is not a trained model.',
+  })
+  @ApiParam({ name: 'id', example: 'default_risk_score' })
+  @ApiResponse(ERROR_RESPONSES.notFound)
+  stabilityOf(@Param('id') id: string) {
+    return this.stability.stability(id);
   }
 
   @Get('tags::drift')

@@ -1,18 +1,31 @@
 import { createReadStream } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import type { Command } from 'commander';
-import { bankMarketingProfiles, uciCreditCardProfiles, writeNdjson } from '@tagforge/demo-data';
+import {
+  bankMarketingLabels,
+  bankMarketingProfiles,
+  uciCreditCardLabels,
+  uciCreditCardProfiles,
+  writeNdjson,
+} from '@tagforge/demo-data';
 import { parseNow } from '@tagforge/rules';
 
 export interface LoadDatasetOptions {
   source: string;
   file: string;
   now: string;
+  // Write the labels ({customerId, label}) instead of the profiles.
+  labels?: boolean;
 }
 
 const SOURCES = {
   uci: uciCreditCardProfiles,
   bank: bankMarketingProfiles,
+} as const;
+
+const LABELS = {
+  uci: uciCreditCardLabels,
+  bank: bankMarketingLabels,
 } as const;
 
 export function register(program: Command): void {
@@ -27,6 +40,10 @@ export function register(program: Command): void {
       '--now <iso>',
       'the snapshot instant: ages and day counts are relative to it',
       '2026-01-01T00:00:00Z',
+    )
+    .option(
+      '--labels',
+      'write each customer\'s label {"customerId", "label": 0 | 1} instead (for tagctl train)',
     )
     .action(async (options: LoadDatasetOptions) => {
       // `tagctl ... | head`: the reader has gone, so stop quietly instead of failing on EPIPE.
@@ -48,6 +65,7 @@ export async function loadDatasetCommand(
       `--source must be one of ${Object.keys(SOURCES).join(', ')}, got ${JSON.stringify(options.source)}`,
     );
   }
-  const load = SOURCES[options.source as keyof typeof SOURCES];
-  return writeNdjson(load(input, parseNow(options.now)), out);
+  const source = options.source as keyof typeof SOURCES;
+  if (options.labels === true) return writeNdjson(LABELS[source](input), out);
+  return writeNdjson(SOURCES[source](input, parseNow(options.now)), out);
 }

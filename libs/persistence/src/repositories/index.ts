@@ -7,3 +7,4 @@ export * from './tag-definition.repository';
 export * from './customer-tag.repository';
 export * from './evaluation-run.repository';
 export * from './history-partition.repository';
+export * from './model-stability.repository';
