@@ -9,7 +9,6 @@ import {
   type TagDefinitionEntity,
 } from '@tagforge/persistence';
 import {
-  REDACTED,
   explain,
   isBureauPath,
   hideCharacteristics,
