@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -19,7 +20,9 @@ export const ADMIN_DATABASE_URL =
   process.env.RELIABILITY_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const DATABASE_PREFIX = 'tagforge_rel_';
 
-export const BOOTSTRAP_KEY = 'reliability-bootstrap-key-0123456789abcdef';
+// The services run as in production, which refuses a bootstrap key written in the repository: a
+// fresh one for every run.
+export const BOOTSTRAP_KEY = `reliability-${randomBytes(24).toString('base64url')}`;
 export const SERVICE_LOG_LEVEL = process.env.RELIABILITY_LOG_LEVEL ?? 'warn';
 
 // Logs of every process, the reference evaluation's input and output; kept after the run.
