@@ -376,8 +376,8 @@ describe('compile() agrees with json-logic-js 2.0.5', () => {
       expect(validateRule(rule, { profileSchema: true }).errors).toEqual([]);
       expect(check(rule, datas, 0, false)).toBe(true);
     }
-    expect(compile({ in: ['car', { var: ['products', []] }] })({})).toBe(false);
-    expect(compile({ in: ['car', { var: ['products', []] }] })({ products: ['car'] })).toBe(true);
+    expect(compile({ in: ['car', { var: ['products', []] }] })({}, 0)).toBe(false);
+    expect(compile({ in: ['car', { var: ['products', []] }] })({ products: ['car'] }, 0)).toBe(true);
   });
 
   run('tag-dialect rules over every allowed operator', strictRule, 11_000, false);
