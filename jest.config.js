@@ -22,12 +22,9 @@ const aliases = {
 };
 const shared = {
   testEnvironment: 'node',
-  // NestJS 12 (and content-disposition, under @fastify/static) ship ESM only; jest runs CommonJS, so
-  // those packages are compiled like our code.
+  // NestJS 12 ships ESM only; jest runs CommonJS, so those packages are compiled like our code.
   transform: { '^.+\\.(t|j|mj)s$': swc },
-  transformIgnorePatterns: [
-    '/node_modules/(?!(@nestjs|json-logic-engine|@fastify/static/node_modules/content-disposition|content-disposition)/)',
-  ],
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|json-logic-engine)/)'],
   moduleNameMapper: aliases,
 };
 module.exports = {

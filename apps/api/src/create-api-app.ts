@@ -3,11 +3,12 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
-import { Logger } from 'nestjs-pino';
+import { AppLogger } from '@tagforge/common';
 import { AppModule } from './app.module';
 import { registerBodyParsers } from './http/body-parsers';
 import { mapError } from './http/error-body';
 import { registerRequestIdHeader, requestIdOf } from './http/request-id';
+import { registerRequestLog } from './http/request-log';
 import { registerHttpMetrics } from './metrics/http-metrics';
 
 // Fastify rather than Express: a CRM lookup costs the API process less than half the CPU
@@ -29,9 +30,11 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
       bufferLogs: true,
     },
   );
-  app.useLogger(app.get(Logger));
+  const logger = app.get(AppLogger);
+  app.useLogger(logger);
   const fastify = app.getHttpAdapter().getInstance();
   registerRequestIdHeader(fastify);
+  registerRequestLog(fastify, logger);
   registerBodyParsers(fastify);
   registerHttpMetrics(fastify);
   app.use(helmet());

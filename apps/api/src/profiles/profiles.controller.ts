@@ -145,9 +145,7 @@ export class ProfilesController {
     },
   })
   @ApiResponse(ERROR_RESPONSES.tooLarge)
-  async batch(@Body() body: unknown) {
-    const results = await this.ingestion.writeBatch(typeof body === 'string' ? body : '');
-    const ok = results.filter((result) => result.status === 'ok').length;
-    return { lines: results.length, ok, failed: results.length - ok, results };
+  batch(@Body() body: unknown) {
+    return this.ingestion.writeBatch(typeof body === 'string' ? body : '');
   }
 }
