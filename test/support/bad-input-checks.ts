@@ -82,12 +82,13 @@ export function checkUnchanged(
 }
 
 // The NDJSON batch answers per line: a batch whose every line is refused is a 422 whose details
-// report each non-blank line as refused; a batch of blank lines only is a 400.
+// report each non-blank line as refused; a batch of blank lines only is a 400, and so is a body that
+// is refused as a whole (not UTF-8).
 export function everyLineRefused(lines: number): Expectation {
   return {
-    statuses: lines === 0 ? [400] : [422],
+    statuses: lines === 0 ? [400] : [400, 422],
     verify: (response) => {
-      if (lines === 0) return undefined;
+      if (lines === 0 || response.status !== 422) return undefined;
       const details = (response.json as { error?: { details?: unknown } } | undefined)?.error?.details;
       if (!Array.isArray(details) || details.length !== lines) {
         return `expected a report of ${lines} lines in error.details`;

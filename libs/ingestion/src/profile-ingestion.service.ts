@@ -91,9 +91,9 @@ export class ProfileIngestionService {
     @Inject(PROFILE_VALIDATOR) private readonly validator: ProfileValidator,
   ) {}
 
-  async write(customerId: string, mode: WriteMode, body: unknown): Promise<WriteOutcome> {
+  async write(customerId: string, mode: WriteMode, document: JsonObject): Promise<WriteOutcome> {
     assertCustomerId(customerId);
-    const request: LineRequest = { line: 1, customerId, mode, document: this.checkDocument(body) };
+    const request: LineRequest = { line: 1, customerId, mode, document: this.checkDocument(document) };
     const outcome = await this.profiles.transaction(async (manager) => {
       const stored = (await this.profiles.lockForWrite([customerId], manager)).get(customerId);
       const result = this.apply(stored, request);

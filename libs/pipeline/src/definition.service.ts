@@ -4,6 +4,7 @@ import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common'
 import { compare } from 'fast-json-patch';
 import stableStringify from 'fast-json-stable-stringify';
 import {
+  isTagId,
   loadDefinitionsFolder,
   loadJsonFile,
   readDefinitions,
@@ -43,8 +44,6 @@ export interface ValidationReport {
 export function definitionChecksum(definition: TagDefinition): string {
   return createHash('sha256').update(stableStringify(definition)).digest('hex');
 }
-
-const TAG_ID = /^[a-z][a-z0-9_]{0,63}$/;
 
 // Tag and segment definitions inside the service: versions, validation in the context of the active
 // catalog, activation and retirement (each starting a run), and the definitions folder, which is
@@ -253,7 +252,7 @@ export class DefinitionService implements OnApplicationBootstrap {
   }
 
   private assertTagId(tagId: string): void {
-    if (!TAG_ID.test(tagId))
+    if (!isTagId(tagId))
       throw new TagforgeException(ErrorCode.InvalidId, 'a tag id is snake_case, 1-64 characters');
   }
 
@@ -427,7 +426,7 @@ export class DefinitionService implements OnApplicationBootstrap {
   }
 
   private async requireVersion(tagId: string, version: number): Promise<TagDefinitionEntity> {
-    if (!TAG_ID.test(tagId))
+    if (!isTagId(tagId))
       throw new TagforgeException(ErrorCode.InvalidId, 'a tag id is snake_case, 1-64 characters');
     const row = (await this.definitions.findVersions(tagId)).find(
       (candidate) => candidate.version === version,
@@ -454,7 +453,7 @@ function toDefinition(row: TagDefinitionEntity): TagDefinition {
 
 function fileNameOf(content: unknown, index: number): string {
   const id = (content as { id?: unknown } | null)?.id;
-  return typeof id === 'string' && TAG_ID.test(id) ? `${id}.json` : `definition-${index + 1}.json`;
+  return isTagId(id) ? `${id}.json` : `definition-${index + 1}.json`;
 }
 
 function describeProblem(problem: CatalogProblem): string {

@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { ApiKeyService, grants, type Principal, type Scope } from '@tagforge/auth';
 import { ErrorCode, TagforgeException } from '@tagforge/common';
-import { PUBLIC_ROUTE, REQUIRED_SCOPE } from './require-scope.decorator';
+import { PUBLIC_ROUTE, REQUIRED_SCOPE, forbiddenMessage } from './require-scope.decorator';
 
 export type AuthenticatedRequest = FastifyRequest & { principal?: Principal };
 
@@ -33,7 +33,7 @@ export class ApiKeyGuard implements CanActivate {
     if (!required)
       throw new TagforgeException(ErrorCode.Forbidden, 'this route declares no scope and is closed');
     if (!grants(principal.scopes, required)) {
-      throw new TagforgeException(ErrorCode.Forbidden, `this key lacks the "${required}" scope`);
+      throw new TagforgeException(ErrorCode.Forbidden, forbiddenMessage(required));
     }
     request.principal = principal;
     return true;

@@ -1,13 +1,68 @@
-import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post, type PipeTransform } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBody,
+  ApiCreatedResponse,
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import type { Principal } from '@tagforge/auth';
 import { ErrorCode, MAX_ARRAY_ITEMS, TagforgeException, oversizedArray } from '@tagforge/common';
 import { DefinitionService } from '@tagforge/pipeline';
+import type { JsonObject } from '@tagforge/profile';
 import { actorOf } from '../auth/actor';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { RequireScope } from '../auth/require-scope.decorator';
-import { ERROR_RESPONSES } from '../http/openapi';
+import { JsonObjectBodyPipe } from '../http/body.pipe';
+import { Refuses } from '../http/openapi';
+import { TagIdPipe, VersionPipe } from '../http/params';
 import { UNTIL_COLON } from '../http/routes';
+import {
+  ApprovedDto,
+  DefinitionDetailDto,
+  DefinitionDiffDto,
+  DefinitionListDto,
+  DefinitionsRequestDto,
+  DraftCreatedDto,
+  RunStartedForVersionDto,
+  SyncReportDto,
+  TagDefinitionDto,
+  ValidationResultDto,
+} from './definition.dto';
+
+const MAX_DEFINITIONS_PER_REQUEST = 500;
+
+// One definition, or {"definitions": [...]}: the list the catalog validates, each in the file format.
+class DefinitionsBodyPipe implements PipeTransform<unknown, unknown[]> {
+  constructor(private readonly wrappedOnly: boolean) {}
+
+  transform(body: unknown): unknown[] {
+    const many = (body as { definitions?: unknown } | null)?.definitions;
+    if (this.wrappedOnly && !Array.isArray(many)) {
+      throw new TagforgeException(ErrorCode.BadRequest, 'the body is {"definitions": [...]}');
+    }
+    const list = Array.isArray(many) ? many : [body];
+    if (list.length === 0 || list.length > MAX_DEFINITIONS_PER_REQUEST) {
+      throw new TagforgeException(ErrorCode.BadRequest, `send 1-${MAX_DEFINITIONS_PER_REQUEST} definitions`);
+    }
+    const oversized = oversizedArray(list);
+    if (oversized !== null) {
+      throw new TagforgeException(
+        ErrorCode.ValidationFailed,
+        `an array at ${oversized} holds more than ${MAX_ARRAY_ITEMS} items`,
+      );
+    }
+    return list;
+  }
+}
+
+const TAG_PARAM = ApiParam({ name: 'id', example: 'low_risk' });
+const VERSION_PARAM = ApiParam({ name: 'version', example: 2, schema: { type: 'integer', minimum: 1 } });
+const BAD_ID = 'a malformed tag id or version';
 
 const DEFINITION_EXAMPLE = {
   id: 'salary_stopped',
@@ -24,28 +79,8 @@ const DEFINITION_EXAMPLE = {
   },
 };
 
-const MAX_DEFINITIONS_PER_REQUEST = 500;
-
-function definitionsOf(body: unknown): unknown[] {
-  const many = (body as { definitions?: unknown } | null)?.definitions;
-  const list = Array.isArray(many) ? many : [body];
-  if (list.length === 0 || list.length > MAX_DEFINITIONS_PER_REQUEST) {
-    throw new TagforgeException(ErrorCode.BadRequest, `send 1-${MAX_DEFINITIONS_PER_REQUEST} definitions`);
-  }
-  const oversized = oversizedArray(list);
-  if (oversized !== null) {
-    throw new TagforgeException(
-      ErrorCode.ValidationFailed,
-      `an array at ${oversized} holds more than ${MAX_ARRAY_ITEMS} items`,
-    );
-  }
-  return list;
-}
-
 @ApiTags('catalog')
-@ApiBearerAuth()
-@ApiResponse(ERROR_RESPONSES.unauthenticated)
-@ApiResponse(ERROR_RESPONSES.forbidden)
+@ApiExtraModels(TagDefinitionDto, DefinitionsRequestDto)
 @Controller('v1')
 export class TagsController {
   constructor(private readonly definitions: DefinitionService) {}
@@ -53,6 +88,7 @@ export class TagsController {
   @Get('tags')
   @RequireScope('tags:read')
   @ApiOperation({ summary: 'Active tag and segment definitions' })
+  @ApiOkResponse({ type: DefinitionListDto })
   list() {
     return this.definitions.list().then((items) => ({ items }));
   }
@@ -65,11 +101,18 @@ export class TagsController {
     description:
       'Body: one definition in the file format, or {"definitions": [...]}. 422 lists each error with its JSON pointer.',
   })
-  @ApiBody({ schema: { type: 'object', example: DEFINITION_EXAMPLE } })
-  @ApiResponse({ status: 200, description: 'Valid', schema: { example: { valid: true, warnings: [] } } })
-  @ApiResponse(ERROR_RESPONSES.invalidDefinition)
-  async validate(@Body() body: unknown) {
-    const report = await this.definitions.validateContents(definitionsOf(body));
+  @ApiBody({
+    schema: {
+      oneOf: [{ $ref: getSchemaPath(TagDefinitionDto) }, { $ref: getSchemaPath(DefinitionsRequestDto) }],
+    },
+    examples: { definition: { value: DEFINITION_EXAMPLE } },
+  })
+  @ApiOkResponse({ type: ValidationResultDto, description: 'Valid' })
+  @Refuses.badRequest('no definitions or more than 500, a body that is not JSON')
+  @Refuses.tooLarge()
+  @Refuses.invalidDefinition()
+  async validate(@Body(new DefinitionsBodyPipe(false)) definitions: unknown[]) {
+    const report = await this.definitions.validateContents(definitions);
     if (report.errors.length > 0) {
       throw new TagforgeException(
         ErrorCode.ValidationFailed,
@@ -87,25 +130,30 @@ export class TagsController {
     summary:
       'Push a definitions folder (tagctl sync): new or changed definitions become active, with one backfill run',
   })
-  @ApiBody({ schema: { type: 'object', example: { definitions: [DEFINITION_EXAMPLE] } } })
-  @ApiResponse({
-    status: 200,
-    schema: {
-      example: { activated: [{ tagId: 'salary_stopped', version: 2 }], unchanged: 131, runId: '5b0f...' },
-    },
-  })
-  @ApiResponse(ERROR_RESPONSES.invalidDefinition)
-  sync(@Body() body: unknown, @CurrentPrincipal() principal: Principal) {
-    return this.definitions.syncPushed(definitionsOf(body), actorOf(principal));
+  @ApiBody({ type: DefinitionsRequestDto })
+  @ApiOkResponse({ type: SyncReportDto })
+  @Refuses.badRequest('not {"definitions": [...]} of 1-500 definitions, a body that is not JSON')
+  @Refuses.tooLarge()
+  @Refuses.invalidDefinition()
+  sync(
+    @Body(new DefinitionsBodyPipe(true)) definitions: unknown[],
+    @CurrentPrincipal() principal: Principal,
+  ) {
+    return this.definitions.syncPushed(definitions, actorOf(principal));
   }
 
   @Post('tags')
   @RequireScope('definitions:write')
   @ApiOperation({ summary: 'Create a draft version of a tag or segment (activate it separately)' })
-  @ApiBody({ schema: { type: 'object', example: DEFINITION_EXAMPLE } })
-  @ApiResponse({ status: 201, schema: { example: { tagId: 'salary_stopped', version: 2, warnings: [] } } })
-  @ApiResponse(ERROR_RESPONSES.invalidDefinition)
-  draft(@Body() body: unknown, @CurrentPrincipal() principal: Principal) {
+  @ApiBody({ type: TagDefinitionDto })
+  @ApiCreatedResponse({ type: DraftCreatedDto })
+  @Refuses.badRequest('a body that is not JSON')
+  @Refuses.tooLarge()
+  @Refuses.invalidDefinition()
+  draft(
+    @Body(new JsonObjectBodyPipe('the definition')) body: JsonObject,
+    @CurrentPrincipal() principal: Principal,
+  ) {
     return this.definitions.createDraft(body, actorOf(principal));
   }
 
@@ -114,29 +162,32 @@ export class TagsController {
   @ApiOperation({
     summary: 'A definition: active version, every version, how many customers carry it, rule errors',
   })
-  @ApiParam({ name: 'id', example: 'low_risk' })
-  @ApiResponse(ERROR_RESPONSES.notFound)
-  get(@Param('id') id: string) {
+  @TAG_PARAM
+  @ApiOkResponse({ type: DefinitionDetailDto })
+  @Refuses.badRequest('a malformed tag id')
+  @Refuses.notFound('no tag with this id')
+  get(@Param('id', TagIdPipe) id: string) {
     return this.definitions.get(id);
   }
 
   @Post(`tags/:id/versions/:version${UNTIL_COLON}::approve`)
   @HttpCode(200)
-  @RequireScope('definitions:write')
+  @RequireScope(
+    'definitions:write',
+    'this key created the version: a different key must approve it (maker-checker)',
+  )
   @ApiOperation({
     summary: 'Approve a draft version (maker-checker: a different key from the one that created it)',
   })
-  @ApiParam({ name: 'id', example: 'low_risk' })
-  @ApiParam({ name: 'version', example: 2 })
-  @ApiResponse({
-    status: 200,
-    schema: { example: { tagId: 'low_risk', version: 2, approvedBy: 'risk-lead' } },
-  })
-  @ApiResponse(ERROR_RESPONSES.selfApproval)
-  @ApiResponse(ERROR_RESPONSES.notFound)
+  @TAG_PARAM
+  @VERSION_PARAM
+  @ApiOkResponse({ type: ApprovedDto })
+  @Refuses.badRequest(BAD_ID)
+  @Refuses.notFound('no such version of the tag')
+  @Refuses.conflict('only an unapproved draft is approved')
   approve(
-    @Param('id') id: string,
-    @Param('version', ParseIntPipe) version: number,
+    @Param('id', TagIdPipe) id: string,
+    @Param('version', VersionPipe) version: number,
     @CurrentPrincipal() principal: Principal,
   ) {
     return this.definitions.approve(id, version, actorOf(principal));
@@ -147,10 +198,12 @@ export class TagsController {
   @ApiOperation({
     summary: 'A version against the active one (rule and metadata, before and after, RFC 6902 patch)',
   })
-  @ApiParam({ name: 'id', example: 'low_risk' })
-  @ApiParam({ name: 'version', example: 2 })
-  @ApiResponse(ERROR_RESPONSES.notFound)
-  diff(@Param('id') id: string, @Param('version', ParseIntPipe) version: number) {
+  @TAG_PARAM
+  @VERSION_PARAM
+  @ApiOkResponse({ type: DefinitionDiffDto })
+  @Refuses.badRequest(BAD_ID)
+  @Refuses.notFound('no such version of the tag')
+  diff(@Param('id', TagIdPipe) id: string, @Param('version', VersionPipe) version: number) {
     return this.definitions.diff(id, version);
   }
 
@@ -158,13 +211,16 @@ export class TagsController {
   @HttpCode(202)
   @RequireScope('definitions:write')
   @ApiOperation({ summary: 'Make a version active; starts a backfill run (202 with its id)' })
-  @ApiParam({ name: 'id', example: 'low_risk' })
-  @ApiParam({ name: 'version', example: 2 })
-  @ApiResponse({ status: 202, schema: { example: { tagId: 'low_risk', version: 2, runId: '8c1d...' } } })
-  @ApiResponse(ERROR_RESPONSES.notFound)
+  @TAG_PARAM
+  @VERSION_PARAM
+  @ApiAcceptedResponse({ type: RunStartedForVersionDto })
+  @Refuses.badRequest(BAD_ID)
+  @Refuses.notFound('no such version of the tag')
+  @Refuses.conflict('already active, or a draft that needs its approval first')
+  @Refuses.unprocessable('low_risk version 2 does not fit the active catalog', [])
   activate(
-    @Param('id') id: string,
-    @Param('version', ParseIntPipe) version: number,
+    @Param('id', TagIdPipe) id: string,
+    @Param('version', VersionPipe) version: number,
     @CurrentPrincipal() principal: Principal,
   ) {
     return this.definitions.activate(id, version, actorOf(principal));
@@ -174,13 +230,12 @@ export class TagsController {
   @HttpCode(202)
   @RequireScope('definitions:write')
   @ApiOperation({ summary: 'Retire a tag: removed from every customer, each removal kept as history' })
-  @ApiParam({ name: 'id', example: 'low_risk' })
-  @ApiResponse({
-    status: 202,
-    schema: { example: { tagId: 'gambling_spend', version: 1, runId: '8c1d...' } },
-  })
-  @ApiResponse(ERROR_RESPONSES.notFound)
-  retire(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
+  @TAG_PARAM
+  @ApiAcceptedResponse({ type: RunStartedForVersionDto })
+  @Refuses.badRequest('a malformed tag id')
+  @Refuses.notFound('the tag has no active version')
+  @Refuses.conflict('active definitions read the tag: retire or change them first')
+  retire(@Param('id', TagIdPipe) id: string, @CurrentPrincipal() principal: Principal) {
     return this.definitions.retire(id, actorOf(principal));
   }
 }
