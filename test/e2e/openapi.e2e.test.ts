@@ -40,11 +40,10 @@ const isSchema = (schema: Record<string, unknown> | undefined) =>
 // A route path in Fastify's syntax (`tags/:id(^[^/:]+)::retire`) as an OpenAPI template.
 function templateOf(controllerPath: string, methodPath: string): string {
   const joined = `/${[controllerPath, methodPath].filter((part) => part !== '' && part !== '/').join('/')}`;
+  // A parameter is ':' and a name; '::' is a literal colon.
   return joined
     .replace(/\(\^[^)]*\)/g, '')
-    .replace(/::/g, '\u0000')
-    .replace(/:([A-Za-z]+)/g, '{$1}')
-    .replace(/\u0000/g, ':');
+    .replace(/(::)|:([A-Za-z]+)/g, (_, colon: string, name: string) => (colon ? ':' : `{${name}}`));
 }
 
 describe('the OpenAPI document', () => {
