@@ -83,6 +83,7 @@ describe('the OpenAPI document', () => {
         const scope = operation['x-required-scope'];
         if (!scope) problems.push(`${label}: no x-required-scope`);
         if (!operation.responses['401']) problems.push(`${label}: no 401`);
+        if (!operation.responses['429']) problems.push(`${label}: no 429`);
         const forbidden = operation.responses['403']?.content?.['application/json']?.example as
           { error: { message: string } } | undefined;
         if (!scope || !forbidden?.error.message.startsWith(forbiddenMessage(scope))) {

@@ -10,8 +10,8 @@ export const PUBLIC_ROUTE = 'tagforge:public-route';
 export const forbiddenMessage = (scope: Scope) => `this key lacks the "${scope}" scope`;
 
 // Every /v1 route declares the scope it needs: the guard enforces it (a route without one is refused,
-// fail closed), and OpenAPI shows it as x-required-scope and in the route's 403 answer. `alsoForbidden`
-// names another reason the route answers 403.
+// fail closed), and OpenAPI shows it as x-required-scope and in the route's 403 answer, beside the
+// answers every keyed route can give (401, 429). `alsoForbidden` names another reason for a 403.
 export const RequireScope = (scope: Scope, alsoForbidden?: string) =>
   applyDecorators(
     SetMetadata(REQUIRED_SCOPE, scope),
@@ -23,5 +23,7 @@ export const RequireScope = (scope: Scope, alsoForbidden?: string) =>
       ErrorCode.Forbidden,
       alsoForbidden ? `${forbiddenMessage(scope)}; or ${alsoForbidden}` : forbiddenMessage(scope),
     ),
+    // Every key's requests are rate limited (RATE_LIMIT_PER_SECOND).
+    errorResponse(429, ErrorCode.RateLimited, 'too many requests; retry later (see Retry-After)'),
   );
 export const PublicRoute = () => SetMetadata(PUBLIC_ROUTE, true);
