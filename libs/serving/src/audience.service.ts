@@ -103,8 +103,8 @@ export class AudienceService {
   }
 
   async get(ref: AudienceRef, asOf?: Date): Promise<AudienceSummary> {
-    const resolved = await this.resolve(ref, asOf);
-    return this.summaryOf(resolved, asOf, CHANGES_CURSOR.encode(await this.audiences.feedHead()), true);
+    const [resolved, head] = await Promise.all([this.resolve(ref, asOf), this.audiences.feedHead()]);
+    return this.summaryOf(resolved, asOf, CHANGES_CURSOR.encode(head), true);
   }
 
   async members(
@@ -227,6 +227,11 @@ export class AudienceService {
     withRule: boolean,
   ): Promise<AudienceSummary> {
     const text = (value: unknown) => (typeof value === 'string' ? value : null);
+    // Independent reads, side by side.
+    const [size, lastChangedAt] = await Promise.all([
+      asOf ? this.audiences.sizeAsOf(row.tagId, asOf, filter) : this.audiences.size(row.tagId, filter),
+      this.audiences.lastChangedAt(row.tagId, asOf),
+    ]);
     return {
       id: row.tagId,
       kind: row.kind,
@@ -237,11 +242,9 @@ export class AudienceService {
       // The version that was active at `asOf`, with its rule.
       version: row.version,
       ...echo,
-      size: asOf
-        ? await this.audiences.sizeAsOf(row.tagId, asOf, filter)
-        : await this.audiences.size(row.tagId, filter),
+      size,
       ...(asOf ? { asOf: asOf.toISOString() } : {}),
-      lastChangedAt: await this.audiences.lastChangedAt(row.tagId, asOf),
+      lastChangedAt,
       head,
       ...(withRule ? { rule: row.rule } : {}),
     };
