@@ -22,11 +22,11 @@ const aliases = {
 };
 const shared = {
   testEnvironment: 'node',
-  // NestJS 12 (and content-disposition, under @fastify/static) ship ESM only; jest runs CommonJS, so
-  // those packages are compiled like our code.
+  // NestJS 12 ships ESM only, and so do a few packages openapi-typescript requires (the OpenAPI
+  // client test generates a client with it); jest runs CommonJS, so those are compiled like our code.
   transform: { '^.+\\.(t|j|mj)s$': swc },
   transformIgnorePatterns: [
-    '/node_modules/(?!(@nestjs|json-logic-engine|@fastify/static/node_modules/content-disposition|content-disposition)/)',
+    '/node_modules/(?!(@nestjs|json-logic-engine|change-case|index-to-position|parse-json|supports-color|openapi-typescript/node_modules/(parse-json|supports-color))/)',
   ],
   moduleNameMapper: aliases,
 };

@@ -190,6 +190,50 @@ describe('profile ingestion', () => {
     await api.http.get('/v1/customers/B-2/profile').set(auth()).expect(404);
   });
 
+  it('skips blank lines, names a line without customerId, and answers 422 when every line failed', async () => {
+    const send = (body: string) =>
+      api.http
+        .post('/v1/profiles:batch')
+        .set({ ...auth(), 'Content-Type': 'application/x-ndjson' })
+        .send(body);
+    const mixed = await send(
+      [
+        '',
+        JSON.stringify({ customerId: 'NB-1', profile: { deposits: { balance: 1 } } }),
+        '   ',
+        JSON.stringify({ profile: { deposits: { balance: 2 } } }),
+        '\r',
+      ].join('\n') + '\n',
+    ).expect(200);
+    expect(mixed.body).toMatchObject({ lines: 2, ok: 1, failed: 1, skipped: 3 });
+    expect(mixed.body.results.map((result: { line: number }) => result.line)).toEqual([2, 4]);
+    expect(mixed.body.results[1].error.message).toBe('line 4 has no customerId');
+
+    const allFailed = await send(
+      [
+        JSON.stringify({ customerId: 'NB-2', profile: { bureau: { score: 5 } } }),
+        '{not json',
+        JSON.stringify({ patch: {} }),
+      ].join('\n'),
+    ).expect(422);
+    expect(allFailed.body.error.code).toBe('VALIDATION_FAILED');
+    expect(allFailed.body.error.message).toMatch(/every line/);
+    expect(
+      allFailed.body.error.details.map((result: { line: number; status: string }) => [
+        result.line,
+        result.status,
+      ]),
+    ).toEqual([
+      [1, 'error'],
+      [2, 'error'],
+      [3, 'error'],
+    ]);
+    expect(allFailed.body.error.details[0].error.details[0].pointer).toBe('/bureau/score');
+    await api.http.get('/v1/customers/NB-2/profile').set(auth()).expect(404);
+    const blank = await send('\n\n  \n').expect(400);
+    expect(blank.body.error.message).toMatch(/no lines/);
+  });
+
   it('erases a customer and everything derived from it', async () => {
     await api.http
       .put('/v1/customers/E-1/profile')

@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { ApiKeyService } from '@tagforge/auth';
 import { auth, eventually, startApi, startWorker, type ApiHarness } from '../support/api-harness';
 
 // do_not_market follows marketing.optOut (among others): flipping optOut moves customers in and out.
@@ -82,7 +83,9 @@ describe('serving audiences and CRM views', () => {
     });
     expect(one.body.lastChangedAt).toEqual(expect.any(String));
     await api.http.get('/v1/segments/opted_out').set(auth()).expect(404);
-    await api.http.get('/v1/tags/risk_score/members').set(auth()).expect(404);
+    await api.http.get('/v1/tags/no_such_tag/members').set(auth()).expect(404);
+    // A number tag is an audience once bounded (?min= / ?max=).
+    await api.http.get('/v1/tags/risk_score/members').set(auth()).expect(400);
     await api.http.get('/v1/segments/do_not_market/members?limit=0').set(auth()).expect(400);
     await api.http.get('/v1/segments/do_not_market/members?limit=10001').set(auth()).expect(400);
     await api.http.get('/v1/segments/do_not_market/members?cursor=nonsense').set(auth()).expect(400);
@@ -298,5 +301,36 @@ describe('serving audiences and CRM views', () => {
     );
     expect(optedOut.reads).toHaveProperty(['marketing.optOut']);
     await api.http.get(`/v1/customers/${ids[0]}/tags/no_such_tag/explain`).set(auth()).expect(404);
+  });
+
+  it('explains in words for people, in English or Chinese, withholding bureau values from keys without bureau:read', async () => {
+    const customer = ids[20];
+    const english = await api.http
+      .get(`/v1/customers/${customer}/tags/prime_credit/explain?format=text&lang=en`)
+      .set(auth())
+      .expect(200);
+    expect(english.headers['content-type']).toMatch(/^text\/plain/);
+    const score = 600 + 20 * 8;
+    expect(english.text.split('\n')[0]).toMatch(/^Prime credit[^:]*: (yes|no) — /);
+    expect(english.text).toContain(`Bureau score ${score}`);
+    const chinese = await api.http
+      .get(`/v1/customers/${customer}/tags/prime_credit/explain?format=text&lang=zh`)
+      .set(auth())
+      .expect(200);
+    expect(chinese.text).toContain(`征信评分`);
+    expect(chinese.text).not.toMatch(/[{}]|"var"/);
+    const service = api.app.get(ApiKeyService);
+    const crm = (await service.create({ name: 'crm', scopes: ['tags:read'] }, null)).key;
+    const withheld = await api.http
+      .get(`/v1/customers/${customer}/tags/prime_credit/explain?format=text`)
+      .set(auth(crm))
+      .expect(200);
+    expect(withheld.text).not.toContain(String(score));
+    expect(withheld.text).toContain('withheld');
+    await api.http.get(`/v1/customers/${customer}/tags/prime_credit/explain?lang=zh`).set(auth()).expect(400);
+    await api.http
+      .get(`/v1/customers/${customer}/tags/prime_credit/explain?format=html`)
+      .set(auth())
+      .expect(400);
   });
 });

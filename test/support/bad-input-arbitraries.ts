@@ -1,9 +1,11 @@
 import fc from 'fast-check';
+import { TAG_ID_MAX_LENGTH, TAG_ID_PATTERN } from '@tagforge/catalog';
 import { AUDITED_ENTITIES } from '@tagforge/persistence';
 
 // What the API documents as valid, used only to make sure a generated value is really invalid.
 const CUSTOMER_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
-const TAG_ID = /^[a-z][a-z0-9_]{0,63}$/;
+// The service's one tag-id check (the definition schema's pattern and length).
+const TAG_ID = { test: (value: string) => value.length <= TAG_ID_MAX_LENGTH && TAG_ID_PATTERN.test(value) };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DOT_SEGMENT = /^\.{1,2}$/;
 // eslint-disable-next-line no-control-regex
@@ -253,6 +255,31 @@ export function badQueryValue(name: string): fc.Arbitrary<string> {
         .filter((value) => !(AUDITED_ENTITIES as readonly string[]).includes(value));
     case 'change':
       return fc.string({ maxLength: 30 }).filter((value) => !['entered', 'left', 'changed'].includes(value));
+    case 'format':
+      return fc.string({ maxLength: 30 }).filter((value) => !['json', 'text'].includes(value));
+    case 'lang':
+      return fc.string({ maxLength: 30 }).filter((value) => !['en', 'zh'].includes(value));
+    case 'min':
+    case 'max':
+      return fc.oneof(
+        fc.constantFrom('', 'abc', '1e3', 'NaN', 'Infinity', '1,5', ' 1', '0x10', '9'.repeat(40)),
+        fc.string({ maxLength: 20 }).filter((value) => !/^-?\d{1,15}(\.\d{1,15})?$/.test(value)),
+      );
+    case 'columns':
+      return fc.oneof(
+        fc.constantFrom(
+          '',
+          ',',
+          'risk_grade',
+          'tag:',
+          'tag:Risk',
+          'profile:',
+          'profile:a..b',
+          'profile:__proto__.x',
+        ),
+        fc.constantFrom('tag:no_such_tag_bad_input', 'profile:bureau.nope', 'profile:nope.field'),
+        fc.string({ maxLength: 30 }),
+      );
     default:
       return fc.string({ maxLength: 30 });
   }

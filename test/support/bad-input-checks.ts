@@ -41,8 +41,8 @@ export function isErrorShape(json: unknown): boolean {
 export interface Expectation {
   // Statuses accepted besides "any 4xx with the error shape".
   statuses?: readonly number[];
-  // An extra acceptable answer (the NDJSON batch answers 200 with every line refused).
-  orElse?: (response: RawResponse) => boolean;
+  // A further check of the refusal: what is wrong with it, or undefined.
+  verify?: (response: RawResponse) => string | undefined;
 }
 
 // The contract for hostile input: a 4xx with `{ error: { code, message } }`, in time.
@@ -53,7 +53,6 @@ export function checkRefused(
 ): void {
   if (response.elapsedMs > HANG_BUDGET_MS)
     fail(request, response, `answered only after ${response.elapsedMs} ms`);
-  if (expectation.orElse?.(response)) return;
   const allowed = expectation.statuses ?? [];
   if (response.status >= 500) fail(request, response, `server error ${response.status}`);
   if (response.status < 400 || response.status >= 500) {
@@ -65,6 +64,8 @@ export function checkRefused(
   if (request.method !== 'HEAD' && !isErrorShape(response.json)) {
     fail(request, response, 'the body is not {"error": {"code", "message"}}');
   }
+  const problem = expectation.verify?.(response);
+  if (problem !== undefined) fail(request, response, problem);
 }
 
 export function checkUnchanged(
@@ -80,18 +81,25 @@ export function checkUnchanged(
   fail(request, response, `a refused request wrote: ${changed.join('; ')}`);
 }
 
-// The NDJSON batch answers per line: 200 with every line refused is a refusal too.
-export function everyLineRefused(lines: number) {
-  return (response: RawResponse): boolean => {
-    const body = response.json as
-      { lines?: number; ok?: number; results?: { status?: string; error?: unknown }[] } | undefined;
-    return (
-      response.status === 200 &&
-      body?.ok === 0 &&
-      body.lines === lines &&
-      Array.isArray(body.results) &&
-      body.results.length === lines &&
-      body.results.every((result) => result.status === 'error' && isErrorShape({ error: result.error }))
-    );
+// The NDJSON batch answers per line: a batch whose every line is refused is a 422 whose details
+// report each non-blank line as refused; a batch of blank lines only is a 400, and so is a body that
+// is refused as a whole (not UTF-8).
+export function everyLineRefused(lines: number): Expectation {
+  return {
+    statuses: lines === 0 ? [400] : [400, 422],
+    verify: (response) => {
+      if (lines === 0 || response.status !== 422) return undefined;
+      const details = (response.json as { error?: { details?: unknown } } | undefined)?.error?.details;
+      if (!Array.isArray(details) || details.length !== lines) {
+        return `expected a report of ${lines} lines in error.details`;
+      }
+      const wrong = (details as { status?: string; error?: unknown }[]).findIndex(
+        (result) => result.status !== 'error' || !isErrorShape({ error: result.error }),
+      );
+      return wrong < 0 ? undefined : `line report ${wrong} is not a refusal`;
+    },
   };
 }
+
+// Lines of an NDJSON body that are records (blank lines are skipped, not answered).
+export const recordLines = (lines: readonly string[]) => lines.filter((line) => line.trim() !== '').length;

@@ -18,7 +18,7 @@ import { register as registerScoreReport } from './commands/score-report.command
 
 // tagctl: every command lives in ./commands/<name>.command.ts and exports `register(program)`.
 // Commands that need no database (validate, test, evaluate, conformance, ...) never import one.
-const program = new Command('tagctl').description('Tagforge command line').showHelpAfterError();
+export const program = new Command('tagctl').description('Tagforge command line').showHelpAfterError();
 
 // registrations:
 registerValidate(program);
@@ -36,7 +36,10 @@ registerKeys(program);
 registerSync(program);
 registerDemo(program);
 
-program.parseAsync(process.argv).catch((error: unknown) => {
-  process.stderr.write(`tagctl: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+// Run as a command, not when a test imports the program to list its commands.
+if (require.main === module) {
+  program.parseAsync(process.argv).catch((error: unknown) => {
+    process.stderr.write(`tagctl: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,16 +1,15 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { Logger } from 'nestjs-pino';
-import { ConfigError, closeOnSignals, loadConfig } from '@tagforge/common';
+import { AppLogger, ConfigError, closeOnSignals, loadConfig } from '@tagforge/common';
 import { unreachablePostgresMessage } from '@tagforge/persistence';
 import { WorkerModule } from './worker.module';
 
 async function main(): Promise<void> {
   loadConfig();
   const app = await NestFactory.createApplicationContext(WorkerModule, { bufferLogs: true });
-  app.useLogger(app.get(Logger));
+  app.useLogger(app.get(AppLogger));
   // SIGTERM/SIGINT run the shutdown hooks: WorkerHost drains in-flight jobs, then connections close.
-  closeOnSignals(app, (message) => app.get(Logger).log(message, 'Shutdown'));
+  closeOnSignals(app, (message) => app.get(AppLogger).log(message, 'Shutdown'));
 }
 
 main().catch((error: unknown) => {

@@ -3,6 +3,9 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 // A key reads `tfk_<id>_<secret>`: the id finds the row, the secret is checked against its hash.
 const KEY_PATTERN = /^tfk_([0-9a-f]{32})_([A-Za-z0-9_-]{43})$/;
 
+// How a key reads, for documentation (OpenAPI's bearerFormat).
+export const API_KEY_FORMAT = 'tfk_<id>_<secret>';
+
 export interface ParsedApiKey {
   id: string;
   secret: string;

@@ -382,3 +382,12 @@ export const DEFINITION_SCHEMA = {
     },
   },
 };
+
+// The one tag-id check of the service: the schema's pattern and length, for ids in paths, queries and
+// bodies as for definition files.
+export const TAG_ID_PATTERN = new RegExp(DEFINITION_SCHEMA.properties.id.pattern);
+export const TAG_ID_MAX_LENGTH = DEFINITION_SCHEMA.properties.id.maxLength;
+
+export function isTagId(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= TAG_ID_MAX_LENGTH && TAG_ID_PATTERN.test(value);
+}

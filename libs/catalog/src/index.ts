@@ -4,7 +4,7 @@ export { catalogMarkdownTable } from './catalog-markdown';
 export { type ValidateOptions, validateCatalog } from './catalog-validator';
 export { type LoadedDefinition, readDefinitions, type ReadDefinitions } from './definition-format';
 export { loadDefinitionsFolder, loadJsonFile } from './definition-loader';
-export { DEFINITION_SCHEMA } from './definition-schema';
+export { DEFINITION_SCHEMA, TAG_ID_MAX_LENGTH, TAG_ID_PATTERN, isTagId } from './definition-schema';
 export { type ExampleResult, runExamples } from './example-runner';
 export {
   type CatalogProblem,

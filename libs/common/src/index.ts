@@ -6,3 +6,4 @@ export * from './logging';
 export * from './storable-json';
 export * from './query-limit';
 export * from './shutdown';
+export * from './cursor';

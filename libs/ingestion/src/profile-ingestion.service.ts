@@ -54,6 +54,15 @@ export type BatchLineResult =
       error: { code: ErrorCode; message: string; details?: unknown };
     };
 
+// What a batch did, line by line; blank lines are skipped (counted, not answered).
+export interface BatchReport {
+  lines: number;
+  ok: number;
+  failed: number;
+  skipped: number;
+  results: BatchLineResult[];
+}
+
 export interface ProfileView {
   customerId: string;
   version: number;
@@ -84,9 +93,9 @@ export class ProfileIngestionService {
     @Inject(PROFILE_VALIDATOR) private readonly validator: ProfileValidator,
   ) {}
 
-  async write(customerId: string, mode: WriteMode, body: unknown): Promise<WriteOutcome> {
+  async write(customerId: string, mode: WriteMode, document: JsonObject): Promise<WriteOutcome> {
     assertCustomerId(customerId);
-    const request: LineRequest = { line: 1, customerId, mode, document: this.checkDocument(body) };
+    const request: LineRequest = { line: 1, customerId, mode, document: this.checkDocument(document) };
     const outcome = await this.profiles.transaction(async (manager) => {
       const stored = (await this.profiles.lockForWrite([customerId], manager)).get(customerId);
       const result = this.apply(stored, request);
@@ -102,7 +111,9 @@ export class ProfileIngestionService {
 
   // One transaction for the whole batch; each line is applied in memory in order and either
   // fully or not at all, so a bad line never blocks the good ones.
-  async writeBatch(ndjson: string): Promise<BatchLineResult[]> {
+  // Each line is answered on its own; a batch in which no line could be written is refused as a whole
+  // (422 with the report of every line), and one without any line is a 400.
+  async writeBatch(ndjson: string): Promise<BatchReport> {
     const lines = ndjson.split('\n');
     if (lines.length > 0 && lines[lines.length - 1].trim() === '') lines.pop();
     if (lines.length > MAX_BATCH_LINES) {
@@ -111,9 +122,31 @@ export class ProfileIngestionService {
         `a batch holds at most ${MAX_BATCH_LINES} lines; this one has ${lines.length}`,
       );
     }
+    const results = await this.writeLines(lines);
+    const skipped = lines.length - results.length;
+    if (results.length === 0) {
+      throw new TagforgeException(
+        ErrorCode.BadRequest,
+        'the batch holds no lines: send one JSON object per line',
+      );
+    }
+    const ok = results.filter((result) => result.status === 'ok').length;
+    if (ok === 0) {
+      throw new TagforgeException(
+        ErrorCode.ValidationFailed,
+        `every line of the batch failed (${results.length} of ${results.length}); nothing was written`,
+        results,
+      );
+    }
+    return { lines: results.length, ok, failed: results.length - ok, skipped, results };
+  }
+
+  private async writeLines(lines: readonly string[]): Promise<BatchLineResult[]> {
     const results: BatchLineResult[] = [];
     const requests: LineRequest[] = [];
     lines.forEach((text, index) => {
+      // A blank line (an editor's trailing newline, a separator) is not a record.
+      if (text.trim() === '') return;
       const parsed = this.parseLine(text, index + 1);
       if ('status' in parsed) results.push(parsed);
       else requests.push(parsed);
@@ -223,6 +256,7 @@ export class ProfileIngestionService {
     const extra = Object.keys(rest);
     if (extra.length > 0)
       return fail(ErrorCode.BadRequest, `line ${line} has unknown fields: ${extra.join(', ')}`);
+    if (customerId === undefined) return fail(ErrorCode.BadRequest, `line ${line} has no customerId`);
     if (!isCustomerId(customerId)) {
       return fail(
         ErrorCode.InvalidId,

@@ -7,6 +7,7 @@ import {
   definitionChecksum,
   definitionDrift,
   driftSummary,
+  isTagId,
   loadDefinitionsFolder,
   loadJsonFile,
   readDefinitions,
@@ -74,7 +75,6 @@ export interface DriftReport {
   folderErrors: number;
 }
 
-const TAG_ID = /^[a-z][a-z0-9_]{0,63}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MAX_PREFLIGHT_EXAMPLES = 5;
 
@@ -410,7 +410,7 @@ export class DefinitionService implements OnApplicationBootstrap {
   }
 
   private assertTagId(tagId: string): void {
-    if (!TAG_ID.test(tagId))
+    if (!isTagId(tagId))
       throw new TagforgeException(ErrorCode.InvalidId, 'a tag id is snake_case, 1-64 characters');
   }
 
@@ -907,7 +907,7 @@ export class DefinitionService implements OnApplicationBootstrap {
   }
 
   private async requireVersion(tagId: string, version: number): Promise<TagDefinitionEntity> {
-    if (!TAG_ID.test(tagId))
+    if (!isTagId(tagId))
       throw new TagforgeException(ErrorCode.InvalidId, 'a tag id is snake_case, 1-64 characters');
     const row = (await this.definitions.findVersions(tagId)).find(
       (candidate) => candidate.version === version,
@@ -977,7 +977,7 @@ function toDefinition(row: TagDefinitionEntity): TagDefinition {
 
 function fileNameOf(content: unknown, index: number): string {
   const id = (content as { id?: unknown } | null)?.id;
-  return typeof id === 'string' && TAG_ID.test(id) ? `${id}.json` : `definition-${index + 1}.json`;
+  return isTagId(id) ? `${id}.json` : `definition-${index + 1}.json`;
 }
 
 function describeProblem(problem: CatalogProblem): string {

@@ -1,10 +1,27 @@
 import { Injectable } from '@nestjs/common';
-import { ErrorCode, TagforgeException, parseLimit } from '@tagforge/common';
+import { ErrorCode, TagforgeException, cursorCodec, instantPart } from '@tagforge/common';
 import { AuditLogRepository, EvaluationRunRepository, type EvaluationRunEntity } from '@tagforge/persistence';
 import { RunService } from './run.service';
 
-const DEFAULT_LIMIT = 50;
-const MAX_LIMIT = 500;
+export const DEFAULT_RUNS_PAGE = 50;
+export const MAX_RUNS_PAGE = 500;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export interface RunPosition {
+  createdAt: Date;
+  id: string;
+}
+
+// Runs are listed newest first: a position is the last run's creation time and id.
+export const RUNS_CURSOR = cursorCodec<RunPosition>(
+  2,
+  (position) => [position.createdAt.toISOString(), position.id],
+  ([createdAt, id]) => {
+    const at = instantPart(createdAt);
+    return at && UUID.test(id) ? { createdAt: at, id } : undefined;
+  },
+);
 
 export interface RunView {
   id: string;
@@ -59,12 +76,17 @@ export class RunQueryService {
     return view(run);
   }
 
-  async list(limitText?: string, cursor?: string): Promise<{ items: RunView[]; nextCursor: string | null }> {
-    const limit = parseLimit(limitText, DEFAULT_LIMIT, MAX_LIMIT);
-    const rows = await this.runs.list(limit + 1, cursor === undefined ? undefined : decodeCursor(cursor));
-    const items = rows.slice(0, limit).map(view);
-    const last = rows.length > limit ? rows[limit - 1] : undefined;
-    return { items, nextCursor: last ? encodeCursor(last) : null };
+  async list(page: {
+    limit: number;
+    before?: RunPosition;
+  }): Promise<{ items: RunView[]; nextCursor: string | null }> {
+    const rows = await this.runs.list(page.limit + 1, page.before);
+    const items = rows.slice(0, page.limit).map(view);
+    const last = rows.length > page.limit ? rows[page.limit - 1] : undefined;
+    return {
+      items,
+      nextCursor: last ? RUNS_CURSOR.encode({ createdAt: last.createdAt, id: last.id }) : null,
+    };
   }
 
   // A stop requested by a key: allowed with one key under maker-checker too, since it only returns to
@@ -95,29 +117,5 @@ export class RunQueryService {
     });
     await this.runService.launch(run.id);
     return { runId: run.id, status: run.status };
-  }
-}
-
-function encodeCursor(run: EvaluationRunEntity): string {
-  return Buffer.from(JSON.stringify([run.createdAt.toISOString(), run.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  try {
-    const parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (!Array.isArray(parts) || parts.length !== 2) throw new Error('bad cursor');
-    const [createdAt, id] = parts as unknown[];
-    const date = new Date(String(createdAt));
-    const year = date.getUTCFullYear();
-    if (Number.isNaN(date.getTime()) || year < 1970 || year > 9999) throw new Error('bad cursor');
-    if (
-      typeof id !== 'string' ||
-      !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)
-    ) {
-      throw new Error('bad cursor');
-    }
-    return { createdAt: date, id };
-  } catch {
-    throw new TagforgeException(ErrorCode.BadRequest, 'cursor is not one this API returned');
   }
 }

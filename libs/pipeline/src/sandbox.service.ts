@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ErrorCode, TagforgeException, isCustomerId } from '@tagforge/common';
+import { ErrorCode, TagforgeException, cursorCodec, isCustomerId } from '@tagforge/common';
 import type { TagValue } from '@tagforge/evaluation';
 import {
   AuditLogRepository,
@@ -9,17 +9,37 @@ import {
   type EvaluationRunEntity,
   type SandboxChange,
 } from '@tagforge/persistence';
-import { REDACTED, explain, isBureauPath, parseNow, ruleDependencies } from '@tagforge/rules';
+import { REDACTED, explain, isBureauPath, ruleDependencies } from '@tagforge/rules';
 import { ActiveCatalogService } from './active-catalog.service';
 import { DefinitionService, type Actor } from './definition.service';
 import { RunService } from './run.service';
 import { mergeStats, type TagSandboxStats } from './sandbox-stats';
 
-const MAX_SAMPLE = 1_000_000;
-const MAX_LISTED_CUSTOMERS = 100_000;
-const MAX_EXPLAINED_PAGE = 100;
+export const MAX_SANDBOX_SAMPLE = 1_000_000;
+export const MAX_SANDBOX_LISTED_CUSTOMERS = 100_000;
+export const MAX_SANDBOX_DRAFTS = 50;
+export const DEFAULT_SANDBOX_CUSTOMERS_PAGE = 20;
+export const MAX_SANDBOX_CUSTOMERS_PAGE = 100;
 
-type Population = 'all' | { sample: number; seed: number } | { customerIds: string[] };
+export type SandboxPopulation = 'all' | { sample: number; seed: number } | { customerIds: string[] };
+export type SandboxChangeKind = 'entered' | 'left' | 'changed';
+
+// A sandbox run as the API hands it over: definitions in the file format (validated here against
+// the active catalog), the population, and the evaluation instant (ISO 8601).
+export interface SandboxRequest {
+  definitions: unknown[];
+  population: SandboxPopulation;
+  now: string;
+}
+
+// A page of a run's customers ends at a customer id.
+export const SANDBOX_CUSTOMERS_CURSOR = cursorCodec<string>(
+  1,
+  (customerId) => [customerId],
+  ([customerId]) => (isCustomerId(customerId) ? customerId : undefined),
+);
+
+type Population = SandboxPopulation;
 
 // The risk team's sandbox: draft definitions evaluated over the real population through the queue,
 // writing no live state; who would enter or leave, the knock-on effect on segments, and why.
@@ -38,11 +58,10 @@ export class SandboxService {
   // `viewer.bureau`: the key may see credit-bureau data. Without it a draft that reads `bureau.*` is
   // refused (its results would show bureau values), and every view below hides them.
   async start(
-    body: unknown,
+    request: SandboxRequest,
     actor: Actor,
     viewer: Viewer = { bureau: false },
   ): Promise<{ runId: string; status: string; customers?: number }> {
-    const request = parseRequest(body);
     const { definitions } = await this.definitions.checkDrafts(request.definitions);
     const readsBureau = definitions.filter((definition) =>
       ruleDependencies(definition.rule).paths.some(isBureauPath),
@@ -121,32 +140,22 @@ export class SandboxService {
 
   async customers(
     runId: string,
-    query: { change?: string; tagId?: string; limit?: string; cursor?: string },
+    query: { change: SandboxChangeKind; tagId?: string; after?: string; limit: number },
     viewer: Viewer = { bureau: false },
   ) {
     const run = await this.requireRun(runId);
     const scope = run.scope as { tags: string[]; now: string; definitions: { id: string; rule: unknown }[] };
-    const change = query.change;
-    if (change !== 'entered' && change !== 'left' && change !== 'changed') {
-      throw new TagforgeException(ErrorCode.BadRequest, 'change must be entered, left or changed');
-    }
+    const { change, limit } = query;
     const tagId = query.tagId ?? scope.tags[0];
     const { evaluator, affected, kinds } = await this.draftCatalog(run);
     if (!affected.has(tagId))
-      throw new TagforgeException(ErrorCode.BadRequest, `${tagId} is not affected by this run`);
-    const limit = query.limit === undefined ? 20 : Number(query.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_EXPLAINED_PAGE) {
       throw new TagforgeException(
-        ErrorCode.BadRequest,
-        `limit must be an integer from 1 to ${MAX_EXPLAINED_PAGE}`,
+        ErrorCode.NotFound,
+        `${tagId} is not a draft of this run nor a tag that reads one`,
       );
-    }
-    if (query.cursor !== undefined && !isCustomerId(query.cursor)) {
-      throw new TagforgeException(ErrorCode.BadRequest, 'cursor is not one this API returned');
-    }
     const rows = await this.sandbox.results(
       runId,
-      { tagId, change: change as SandboxChange, afterCustomerId: query.cursor ?? null },
+      { tagId, change: change as SandboxChange, afterCustomerId: query.after ?? null },
       limit,
     );
     const now = Date.parse(scope.now);
@@ -176,7 +185,8 @@ export class SandboxService {
       tagId,
       change,
       items,
-      nextCursor: rows.length === limit ? rows[rows.length - 1].customerId : null,
+      nextCursor:
+        rows.length === limit ? SANDBOX_CUSTOMERS_CURSOR.encode(rows[rows.length - 1].customerId) : null,
     };
   }
 
@@ -247,49 +257,4 @@ function redactStats(entry: TagSandboxStats): TagSandboxStats {
 
 function emptyStats(): TagSandboxStats {
   return { set: 0, setBefore: 0, entered: 0, left: 0, changed: 0 };
-}
-
-function parseRequest(body: unknown): { definitions: unknown[]; population: Population; now: string } {
-  const { definitions, population = 'all', now, ...rest } = (body ?? {}) as Record<string, unknown>;
-  const fail = (message: string) => new TagforgeException(ErrorCode.BadRequest, message);
-  if (typeof body !== 'object' || body === null || Array.isArray(body))
-    throw fail('the body must be a JSON object');
-  if (Object.keys(rest).length > 0) throw fail(`unknown fields: ${Object.keys(rest).join(', ')}`);
-  if (!Array.isArray(definitions) || definitions.length === 0 || definitions.length > 50) {
-    throw fail('definitions must list 1-50 draft definitions in the file format');
-  }
-  let parsedPopulation: Population;
-  if (population === 'all') parsedPopulation = 'all';
-  else if (typeof population === 'object' && population !== null && 'sample' in population) {
-    const { sample, seed = 0 } = population as { sample: unknown; seed?: unknown };
-    if (
-      !Number.isInteger(sample) ||
-      (sample as number) < 1 ||
-      (sample as number) > MAX_SAMPLE ||
-      !Number.isInteger(seed)
-    ) {
-      throw fail(`population.sample must be an integer from 1 to ${MAX_SAMPLE}, with an integer seed`);
-    }
-    parsedPopulation = { sample: sample as number, seed: seed as number };
-  } else if (typeof population === 'object' && population !== null && 'customerIds' in population) {
-    const ids = (population as { customerIds: unknown }).customerIds;
-    if (
-      !Array.isArray(ids) ||
-      ids.length === 0 ||
-      ids.length > MAX_LISTED_CUSTOMERS ||
-      !ids.every(isCustomerId)
-    ) {
-      throw fail(`population.customerIds must list 1-${MAX_LISTED_CUSTOMERS} valid customer ids`);
-    }
-    parsedPopulation = { customerIds: [...new Set(ids as string[])] };
-  } else throw fail('population is "all", {"sample": n, "seed": s} or {"customerIds": [...]}');
-  let instant = new Date().toISOString();
-  if (now !== undefined) {
-    try {
-      instant = new Date(parseNow(String(now))).toISOString();
-    } catch {
-      throw fail('now must be an ISO 8601 instant');
-    }
-  }
-  return { definitions, population: parsedPopulation, now: instant };
 }

@@ -12,6 +12,9 @@ export interface ProfileProblem {
 
 // Validates profile documents against the profile JSON Schema (2020-12). The caller loads the schema;
 // it is compiled once here. Ajv runs without coercion or defaults, so documents are never modified.
+// The schema keyword holding a field's Chinese title.
+export const PROFILE_TITLE_ZH = 'x-title-zh';
+
 export class ProfileValidator {
   private static readonly compiled = new WeakMap<object, ProfileValidator>();
   private readonly validateFunction: ValidateFunction;
@@ -27,8 +30,10 @@ export class ProfileValidator {
   constructor(schema: object) {
     const ajv = new Ajv2020({ allErrors: true });
     addFormats(ajv);
-    // Annotations of ours: a protected attribute (sex, marital status) never enters a credit score.
+    // Annotations of ours: a protected attribute (sex, marital status) never enters a credit score;
+    // field titles for people in Chinese beside `title` (explanations read them).
     ajv.addKeyword({ keyword: 'x-protected', schemaType: 'boolean' });
+    ajv.addKeyword({ keyword: PROFILE_TITLE_ZH, schemaType: 'string' });
     this.validateFunction = ajv.compile(schema);
   }
 

@@ -35,3 +35,9 @@ export type {
   ScorecardValue,
   VisibleScorecard,
 } from './scorecard';
+export { ruleOutcomes } from './rule-outcomes';
+export { ProfileSchema } from './profile-schema';
+export { fieldTitle } from './field-titles';
+export type { FieldTitle } from './field-titles';
+export { NARRATIVE_WORDS, narrate } from './rule-narrative';
+export type { Narrative, NarrativeLanguage, NarrativeVocabulary } from './rule-narrative';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { isDeepStrictEqual } from 'node:util';
-import { compile, explain, referenceApply } from '@tagforge/rules';
+import { compile, explain, referenceApply, validateRule } from '@tagforge/rules';
 import { interpret } from './rule-interpreter';
 
 // Differential tests: compile() (and the explain interpreter) against json-logic-js 2.0.5.
@@ -122,9 +122,15 @@ const literal = fc.oneof(
 );
 
 const key = fc.oneof(fc.constantFrom(...PATHS), fc.nat(2));
+// Literal defaults: arrays (evaluated item by item by json-logic-js) and objects that are not operators.
+const literalDefault = fc.oneof(
+  fc.array(fc.oneof(scalar, fc.array(scalar, { maxLength: 2 })), { maxLength: 3 }),
+  fc.constantFrom({}, { a: 1, b: [1, 2] }, { x: null, y: 'a' }, [{}, { a: 1, b: 2 }]),
+);
 const variable = fc.oneof(
   key.map((path) => ({ var: path })),
   fc.tuple(key, scalar).map(([path, fallback]) => ({ var: [path, fallback] })),
+  fc.tuple(key, literalDefault).map(([path, fallback]) => ({ var: [path, fallback] })),
   key.map((path) => ({ var: [path] })),
 );
 
@@ -347,6 +353,32 @@ describe('compile() agrees with json-logic-js 2.0.5', () => {
       );
     }, 120_000);
   };
+
+  it('a var with a literal array or object default, the guard for `in` over a missing list', () => {
+    const rules = [
+      { in: ['car', { var: ['products', []] }] },
+      { in: ['car', { var: ['a', ['car', 'mortgage']] }] },
+      { some: [{ var: ['arr', []] }, { '>': [{ var: '' }, 1] }] },
+      { none: [{ var: ['loans', [{ currentDpd: 0, type: 'car' }]] }, { '>': [{ var: 'currentDpd' }, 0] }] },
+      { '!': { var: ['obj', {}] } },
+      { merge: [{ var: ['arr', [1, [2]]] }, { var: ['x', []] }] },
+      { var: ['x', { a: 1, b: 2 }] },
+    ];
+    const datas = [
+      {},
+      { products: ['car'] },
+      { products: 'scar' },
+      { products: null },
+      { arr: [0, 2] },
+      null,
+    ];
+    for (const rule of rules) {
+      expect(validateRule(rule, { profileSchema: true }).errors).toEqual([]);
+      expect(check(rule, datas, 0, false)).toBe(true);
+    }
+    expect(compile({ in: ['car', { var: ['products', []] }] })({}, 0)).toBe(false);
+    expect(compile({ in: ['car', { var: ['products', []] }] })({ products: ['car'] }, 0)).toBe(true);
+  });
 
   run('tag-dialect rules over every allowed operator', strictRule, 11_000, false);
   run('reduce over current / accumulator', reduceRule, 2_000, false);

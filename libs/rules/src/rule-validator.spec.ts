@@ -144,6 +144,37 @@ describe('validateRule', () => {
     }
   });
 
+  it('accepts literal array and object defaults for var, the guard for `in` over a missing list', () => {
+    expect(codes({ in: ['consumer', { var: ['income.salaryHistory6m', []] }] })).toEqual([]);
+    expect(codes({ some: [{ var: ['loans', []] }, { '>': [{ var: 'currentDpd' }, 0] }] })).toEqual([]);
+    expect(codes({ var: ['x', [1, 'a', null, [true, []], {}, { a: 1, b: { c: [2], d: 3 } }]] }, {})).toEqual(
+      [],
+    );
+    expect(codes({ var: ['x', {}] }, {})).toEqual([]);
+    expect(codes({ var: ['x', { a: 1, b: 2 }] }, {})).toEqual([]);
+  });
+
+  it('refuses var defaults that hold an operator, and defaults over the literal limits', () => {
+    expect(codes({ var: ['x', [1, { var: 'y' }]] }, {})).toEqual([['invalid_var_default', '/var/1/1']]);
+    expect(codes({ var: ['x', { cat: ['a', 'b'] }] }, {})).toEqual([['invalid_var_default', '/var/1']]);
+    expect(codes({ var: ['x', { a: 1, b: { c: { var: 'y' }, d: 1 } }] }, {})).toEqual([
+      ['invalid_var_default', '/var/1/b/c'],
+    ]);
+    expect(codes({ var: ['x', new Array(10_001).fill(1)] }, {})).toEqual([['array_limit', '/var/1']]);
+    expect(codes({ var: ['x', ['y'.repeat(10_001)]] }, {})).toEqual([['string_limit', '/var/1/0']]);
+    expect(codes({ var: ['x', { ['k'.repeat(10_001)]: 1, b: 2 }] }, {})).toEqual([
+      ['string_limit', '/var/1'],
+    ]);
+    expect(codes({ var: ['x', JSON.parse('{"__proto__": 1, "b": 2}')] }, {})).toEqual([
+      ['invalid_value', '/var/1/__proto__'],
+    ]);
+    const wide = Object.fromEntries(Array.from({ length: 6000 }, (_, i) => [`k${i}`, i]));
+    expect(codes({ var: ['x', wide] }, {}).map(([code]) => code)).toEqual(['node_limit']);
+    let deep: unknown = 1;
+    for (let i = 0; i < 100; i += 1) deep = [deep];
+    expect(codes({ var: ['x', deep] }, {}).map(([code]) => code)).toEqual(['depth_limit']);
+  });
+
   it('checks arities of the dialect', () => {
     expect(codes({ '<': [1, 2, 3, 4] }, {})).toEqual([['arity', '/<']]);
     expect(codes({ '!': [1, 2] }, {})).toEqual([['arity', '/!']]);

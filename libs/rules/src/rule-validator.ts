@@ -100,6 +100,8 @@ interface Frame {
   // The node's value is only tested for truthiness (argument of and/or/!/!!, an if condition).
   tested: boolean;
   parent: Frame | undefined;
+  // Inside a var default: plain data (json-logic-js evaluates it, but it may hold no operator).
+  literal?: boolean;
 }
 
 interface Comparison {
@@ -121,6 +123,9 @@ function staticVarPath(node: unknown): { path: string; fallback: unknown } | und
   if (typeof path === 'string' || typeof path === 'number') return { path: String(path), fallback: args[1] };
   return undefined;
 }
+
+const VAR_DEFAULT_MESSAGE =
+  'var default must be a literal: a string, number, boolean, null, or an array or object of them (no operators)';
 
 function isPlainObject(value: object): boolean {
   const prototype: unknown = Object.getPrototypeOf(value);
@@ -250,6 +255,7 @@ class Validator {
         scope: frame.scope,
         tested: false,
         parent: frame,
+        literal: frame.literal,
       });
     }
     return children;
@@ -257,6 +263,7 @@ class Validator {
 
   private visitObject(frame: Frame, node: object): Frame[] {
     const op = operatorOf(node);
+    if (frame.literal) return this.visitLiteralObject(frame, node, op);
     if (op === undefined || !isPlainObject(node)) {
       if (!this.unrestricted) {
         this.error(
@@ -284,6 +291,8 @@ class Validator {
       scope,
       tested,
       parent: frame,
+      // The default of a var is data, checked as a literal (see visitLiteralObject).
+      literal: !this.unrestricted && op === 'var' && i === 1,
     });
     if (Array.isArray(raw)) {
       for (let i = 0; i < raw.length; i += 1) {
@@ -315,6 +324,40 @@ class Validator {
         }
         return args.map((_, i) => child(i, frame.scope));
     }
+  }
+
+  // A var default such as {"var": ["products", []]}: json-logic-js evaluates it, so an array's items
+  // are evaluated too; the dialect keeps it plain data, held to the limits of every other literal.
+  private visitLiteralObject(frame: Frame, node: object, op: string | undefined): Frame[] {
+    if (!isPlainObject(node)) {
+      this.error('invalid_value', frame.pointer, 'only JSON objects are allowed');
+      return [];
+    }
+    if (op !== undefined) {
+      // Reported once, then checked as the rule it would be, so its own problems show too.
+      this.error('invalid_var_default', frame.pointer, VAR_DEFAULT_MESSAGE);
+      return this.visitObject({ ...frame, literal: false }, node);
+    }
+    const keys = Object.keys(node);
+    const long = keys.find((key) => key.length > RULE_LIMITS.stringLength);
+    if (long !== undefined) {
+      this.error('string_limit', frame.pointer, `key longer than ${RULE_LIMITS.stringLength} characters`);
+      return [];
+    }
+    const forbidden = keys.find((key) => FORBIDDEN_PATH_SEGMENTS.has(key));
+    if (forbidden !== undefined) {
+      this.error('invalid_value', below(frame.pointer, forbidden), `key "${forbidden}" is not allowed`);
+      return [];
+    }
+    return Object.entries(node).map(([key, value]) => ({
+      node: value,
+      pointer: below(frame.pointer, key),
+      depth: frame.depth + 1,
+      scope: frame.scope,
+      tested: false,
+      parent: frame,
+      literal: true,
+    }));
   }
 
   // Returns false when the operator is not allowed (its arguments are still checked).
@@ -370,20 +413,13 @@ class Validator {
   }
 
   private checkVar(args: unknown[], frame: Frame, at: (i: number) => Pointer): void {
-    const [path, fallback] = args;
+    const [path] = args;
     if (path !== undefined && path !== null && typeof path !== 'string' && typeof path !== 'number') {
       this.error('dynamic_var_path', at(0), 'var path must be a literal string or number');
     } else if (typeof path === 'number' && !(Number.isInteger(path) && path >= 0)) {
       this.error('dynamic_var_path', at(0), 'a numeric var path must be a non-negative integer index');
     } else {
       this.checkPath(path === undefined || path === null ? '' : String(path), frame.scope, at(0), false);
-    }
-    if (args.length > 1 && fallback !== null && typeof fallback === 'object') {
-      this.error(
-        'invalid_var_default',
-        at(1),
-        'var default must be a literal string, number, boolean or null',
-      );
     }
   }
 

@@ -1,171 +1,337 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
-import { ErrorCode, TagforgeException, isCustomerId, parseLimit } from '@tagforge/common';
-import { AudienceRepository, TagDefinitionRepository, type Member } from '@tagforge/persistence';
-import { decodeCursor, encodeCursor, parseInstant } from './query-params';
+import { ErrorCode, TagforgeException } from '@tagforge/common';
+import {
+  AudienceRepository,
+  IS_SET,
+  TagDefinitionRepository,
+  type Member,
+  type MembershipFilter,
+  type TagDefinitionEntity,
+} from '@tagforge/persistence';
+import { ruleOutcomes } from '@tagforge/rules';
+import { CHANGES_CURSOR, MEMBERS_CURSOR, type FeedPosition } from './cursors';
+import { ExportColumns, type ColumnRequest, type ResolvedColumns } from './export-columns';
 
 export type AudienceKind = 'segment' | 'tag';
 export type ExportFormat = 'csv' | 'ndjson';
 
 export const MAX_MEMBERS_PAGE = 10_000;
+export const DEFAULT_MEMBERS_PAGE = 1000;
+export const MAX_CHANGES_PAGE = 10_000;
+export const DEFAULT_CHANGES_PAGE = 1000;
 const EXPORT_PAGE = 10_000;
-const MAX_CHANGES_PAGE = 10_000;
+
+// Which audience: a segment, or a tag — a boolean tag as it is, a category tag by one value, a
+// number tag within bounds.
+export interface AudienceRef {
+  id: string;
+  kind: AudienceKind;
+  value?: string;
+  min?: number;
+  max?: number;
+}
 
 export interface AudienceSummary {
   id: string;
   kind: string;
   purpose: string;
-  name: unknown;
-  description: unknown;
+  name: string | null;
+  nameZh: string | null;
+  description: string | null;
   version: number;
+  value?: string;
+  min?: number;
+  max?: number;
   size: number;
   asOf?: string;
   lastChangedAt: Date | null;
+  // The changes feed's cursor where it stands now: read changes from here after a full export.
+  head: string;
   rule?: unknown;
 }
 
-// Segments, and boolean tags, as audiences for campaign tools.
+export interface MemberItem extends Member {
+  columns?: Record<string, unknown>;
+}
+
+export interface MembersPage {
+  items: MemberItem[];
+  nextCursor: string | null;
+  asOf?: string;
+}
+
+export interface ChangeItem {
+  seq: string;
+  customerId: string;
+  change: 'entered' | 'exited';
+  at: Date;
+  segmentVersion: number;
+}
+
+export interface ChangesPage {
+  items: ChangeItem[];
+  nextCursor: string;
+  head: string;
+}
+
+interface Resolved {
+  row: TagDefinitionEntity;
+  filter: MembershipFilter;
+  echo: Pick<AudienceSummary, 'value' | 'min' | 'max'>;
+}
+
+// Segments, and tags, as audiences for campaign tools.
 @Injectable()
 export class AudienceService {
   constructor(
     private readonly audiences: AudienceRepository,
     private readonly definitions: TagDefinitionRepository,
+    private readonly columns: ExportColumns,
   ) {}
 
-  async list(kind: AudienceKind): Promise<AudienceSummary[]> {
-    const rows = (await this.definitions.findActive()).filter((row) => audienceKindOf(row.kind) === kind);
-    return Promise.all(rows.map((row) => this.summary(row.tagId, kind, undefined, false)));
+  // Every segment active now, or active at `asOf` with its size then.
+  async list(asOf?: Date): Promise<AudienceSummary[]> {
+    const rows = asOf ? await this.definitions.activeAt(asOf) : await this.definitions.findActive();
+    const head = CHANGES_CURSOR.encode(await this.audiences.feedHead());
+    return Promise.all(
+      rows
+        .filter((row) => row.kind === 'segment')
+        .map((row) => this.summaryOf({ row, filter: IS_SET, echo: {} }, asOf, head, false)),
+    );
   }
 
-  async get(id: string, kind: AudienceKind, asOfText?: string): Promise<AudienceSummary> {
-    return this.summary(id, kind, parseInstant(asOfText, 'asOf'), true);
+  async get(ref: AudienceRef, asOf?: Date): Promise<AudienceSummary> {
+    const [resolved, head] = await Promise.all([this.resolve(ref, asOf), this.audiences.feedHead()]);
+    return this.summaryOf(resolved, asOf, CHANGES_CURSOR.encode(head), true);
   }
 
   async members(
-    id: string,
-    kind: AudienceKind,
-    query: { limit?: string; cursor?: string; asOf?: string },
-  ): Promise<{ items: Member[]; nextCursor: string | null; asOf?: string }> {
-    await this.requireAudience(id, kind);
-    const limit = parseLimit(query.limit, 1000, MAX_MEMBERS_PAGE);
-    const asOf = parseInstant(query.asOf, 'asOf');
-    const after = decodeCursor(query.cursor, 1, (parts) => isCustomerId(parts[0]))?.[0] ?? null;
-    const items = asOf
-      ? await this.audiences.membersAsOfPage(id, asOf, after, limit)
-      : await this.audiences.membersPage(id, after, limit);
+    ref: AudienceRef,
+    page: { after: string | null; limit: number; asOf?: Date; columns?: readonly ColumnRequest[] },
+    canReadBureau: boolean,
+  ): Promise<MembersPage> {
+    const { row, filter } = await this.resolve(ref, page.asOf);
+    const columns = await this.columns.resolve(page.columns ?? [], page.asOf, canReadBureau);
+    const members = await this.page(row.tagId, filter, page.after, page.limit, page.asOf);
+    const items = columns ? await this.withColumns(members, columns, page.asOf) : members;
     // Keyset on customer id: a page boundary never moves, whatever changes between requests.
-    const nextCursor = items.length === limit ? encodeCursor([items[items.length - 1].customerId]) : null;
-    return { items, nextCursor, ...(asOf ? { asOf: asOf.toISOString() } : {}) };
+    const last = members[members.length - 1];
+    return {
+      items,
+      nextCursor: members.length === page.limit ? MEMBERS_CURSOR.encode(last.customerId) : null,
+      ...(page.asOf ? { asOf: page.asOf.toISOString() } : {}),
+    };
   }
 
   // Streams every member with backpressure, page by page, so memory stays flat for any size; stops
   // as soon as the client goes away.
   async exportMembers(
-    id: string,
-    kind: AudienceKind,
-    format: ExportFormat,
-    asOfText: string | undefined,
+    ref: AudienceRef,
+    options: { format: ExportFormat; asOf?: Date; columns?: readonly ColumnRequest[] },
+    canReadBureau: boolean,
     // Called once the request is known to be valid: the stream the members are written to.
     open: () => Writable,
   ): Promise<void> {
-    await this.requireAudience(id, kind);
-    const asOf = parseInstant(asOfText, 'asOf');
+    const { row, filter } = await this.resolve(ref, options.asOf);
+    const columns = await this.columns.resolve(options.columns ?? [], options.asOf, canReadBureau);
     const out = open();
-    if (format === 'csv') out.write('customer_id,since\n');
+    const names = columns?.names ?? [];
+    if (options.format === 'csv')
+      out.write(`${['customer_id', 'since', ...names].map(csvField).join(',')}\n`);
     let after: string | null = null;
     for (;;) {
       if (out.destroyed) return;
-      const page: Member[] = asOf
-        ? await this.audiences.membersAsOfPage(id, asOf, after, EXPORT_PAGE)
-        : await this.audiences.membersPage(id, after, EXPORT_PAGE);
+      const members = await this.page(row.tagId, filter, after, EXPORT_PAGE, options.asOf);
+      const page: MemberItem[] = columns ? await this.withColumns(members, columns, options.asOf) : members;
       let chunk = '';
       for (const member of page) {
-        chunk +=
-          format === 'csv'
-            ? `${member.customerId},${member.since.toISOString()}\n`
-            : `${JSON.stringify({ customerId: member.customerId, since: member.since })}\n`;
+        if (options.format === 'csv') {
+          const extra = names.map((name) => csvField(cellText(member.columns?.[name])));
+          chunk += `${[member.customerId, member.since.toISOString(), ...extra].join(',')}\n`;
+        } else {
+          chunk += `${JSON.stringify(member)}\n`;
+        }
       }
       if (chunk !== '' && !out.write(chunk)) {
         await Promise.race([once(out, 'drain'), once(out, 'close')]);
       }
-      if (page.length < EXPORT_PAGE) break;
-      after = page[page.length - 1].customerId;
+      if (members.length < EXPORT_PAGE) break;
+      after = members[members.length - 1].customerId;
     }
     out.end();
   }
 
+  // Entered/exited feed. `since` is a cursor of this feed, 'now' for where it stands, or undefined
+  // for its beginning.
   async changes(
-    id: string,
-    kind: AudienceKind,
-    query: { since?: string; limit?: string },
-  ): Promise<{
-    items: {
-      seq: string;
-      customerId: string;
-      change: 'entered' | 'exited';
-      at: Date;
-      segmentVersion: number;
-    }[];
-    nextCursor: string;
-  }> {
-    await this.requireAudience(id, kind);
-    const limit = parseLimit(query.limit, 1000, MAX_CHANGES_PAGE);
-    const cursor = decodeCursor(query.since, 2, (parts) => parts.every((part) => /^\d{1,18}$/.test(part)));
-    const rows = await this.audiences.changesAfter(
-      id,
-      cursor ? { txid: cursor[0], seq: cursor[1] } : null,
-      limit,
-    );
+    ref: AudienceRef,
+    query: { since?: FeedPosition | 'now'; limit: number },
+  ): Promise<ChangesPage> {
+    const { row, filter } = await this.resolve(ref);
+    const headPosition = await this.audiences.feedHead();
+    const head = CHANGES_CURSOR.encode(headPosition);
+    if (query.since === 'now') return { items: [], nextCursor: head, head };
+    const rows = await this.audiences.changesAfter(row.tagId, query.since ?? null, query.limit, filter);
     const last = rows[rows.length - 1];
     return {
-      items: rows.map((row) => ({
-        seq: row.seq,
-        customerId: row.customerId,
-        change: row.entered ? 'entered' : 'exited',
-        at: row.at,
-        segmentVersion: row.tagVersion,
+      items: rows.map((change) => ({
+        seq: change.seq,
+        customerId: change.customerId,
+        change: change.entered ? 'entered' : 'exited',
+        at: change.at,
+        segmentVersion: change.tagVersion,
       })),
       // Always a cursor: a consumer stores it and calls again; an empty page keeps its place.
-      nextCursor: last ? encodeCursor([last.txid, last.seq]) : (query.since ?? encodeCursor(['0', '0'])),
+      nextCursor: last
+        ? CHANGES_CURSOR.encode({ txid: last.txid, seq: last.seq })
+        : CHANGES_CURSOR.encode(query.since ?? { txid: '0', seq: '0' }),
+      head,
     };
   }
 
-  private async summary(
-    id: string,
-    kind: AudienceKind,
+  private page(
+    tagId: string,
+    filter: MembershipFilter,
+    after: string | null,
+    limit: number,
     asOf: Date | undefined,
+  ): Promise<Member[]> {
+    return asOf
+      ? this.audiences.membersAsOfPage(tagId, asOf, after, limit, filter)
+      : this.audiences.membersPage(tagId, after, limit, filter);
+  }
+
+  private async withColumns(
+    members: Member[],
+    columns: ResolvedColumns,
+    asOf: Date | undefined,
+  ): Promise<MemberItem[]> {
+    const values = await this.audiences.columnValues(
+      members.map((member) => member.customerId),
+      columns.tagIds,
+      columns.profilePaths,
+      asOf,
+    );
+    return members.map((member) => ({
+      ...member,
+      columns: columns.row(values.get(member.customerId)!),
+    }));
+  }
+
+  private async summaryOf(
+    { row, filter, echo }: Resolved,
+    asOf: Date | undefined,
+    head: string,
     withRule: boolean,
   ): Promise<AudienceSummary> {
-    const row = await this.requireAudience(id, kind);
+    const text = (value: unknown) => (typeof value === 'string' ? value : null);
+    // Independent reads, side by side.
+    const [size, lastChangedAt] = await Promise.all([
+      asOf ? this.audiences.sizeAsOf(row.tagId, asOf, filter) : this.audiences.size(row.tagId, filter),
+      this.audiences.lastChangedAt(row.tagId, asOf),
+    ]);
     return {
       id: row.tagId,
       kind: row.kind,
       purpose: row.purpose,
-      name: row.meta.name,
-      description: row.meta.description,
+      name: text(row.meta.name),
+      nameZh: text(row.meta.nameZh),
+      description: text(row.meta.description),
+      // The version that was active at `asOf`, with its rule.
       version: row.version,
-      size: asOf ? await this.audiences.sizeAsOf(id, asOf) : await this.audiences.size(id),
+      ...echo,
+      size,
       ...(asOf ? { asOf: asOf.toISOString() } : {}),
-      lastChangedAt: await this.audiences.lastChangedAt(id),
+      lastChangedAt,
+      head,
       ...(withRule ? { rule: row.rule } : {}),
     };
   }
 
-  private async requireAudience(id: string, kind: AudienceKind) {
-    const row = /^[a-z][a-z0-9_]{0,63}$/.test(id) ? await this.definitions.findActiveVersion(id) : null;
-    if (!row || audienceKindOf(row.kind) !== kind) {
+  // The definition (active now, or at `asOf`) and what membership means for it.
+  private async resolve(ref: AudienceRef, asOf?: Date): Promise<Resolved> {
+    const row = asOf
+      ? ((await this.definitions.activeAt(asOf, ref.id))[0] ?? null)
+      : await this.definitions.findActiveVersion(ref.id);
+    const when = asOf ? ` at ${asOf.toISOString()}` : '';
+    if (ref.kind === 'segment') {
+      if (!row || row.kind !== 'segment')
+        throw new TagforgeException(ErrorCode.NotFound, `no active segment ${ref.id}${when}`);
+      refuseFilters(ref, 'a segment', ['value', 'min', 'max']);
+      return { row, filter: IS_SET, echo: {} };
+    }
+    if (!row || row.kind === 'segment') {
       throw new TagforgeException(
         ErrorCode.NotFound,
-        kind === 'segment'
-          ? `no active segment ${id}`
-          : `no active boolean tag ${id} (only boolean tags are audiences)`,
+        row ? `${ref.id} is a segment: see /v1/segments/${ref.id}` : `no active tag ${ref.id}${when}`,
       );
     }
-    return row;
+    switch (row.kind) {
+      case 'boolean':
+        refuseFilters(ref, 'a boolean tag', ['value', 'min', 'max']);
+        return { row, filter: IS_SET, echo: {} };
+      case 'category': {
+        refuseFilters(ref, 'a category tag', ['min', 'max']);
+        if (ref.value === undefined) {
+          throw new TagforgeException(
+            ErrorCode.BadRequest,
+            `${ref.id} is a category tag: choose its value with ?value=`,
+          );
+        }
+        // The values the rule can give, when they are literals: a value it never gives is a typo.
+        const values = ruleOutcomes(row.rule)?.filter((value): value is string => typeof value === 'string');
+        if (values && !values.includes(ref.value)) {
+          throw new TagforgeException(
+            ErrorCode.BadRequest,
+            `${ref.id} takes the values ${values.join(', ')}; ${JSON.stringify(ref.value.slice(0, 64))} is not one of them`,
+          );
+        }
+        return { row, filter: { kind: 'value', value: ref.value }, echo: { value: ref.value } };
+      }
+      case 'number': {
+        refuseFilters(ref, 'a number tag', ['value']);
+        if (ref.min === undefined && ref.max === undefined) {
+          throw new TagforgeException(
+            ErrorCode.BadRequest,
+            `${ref.id} is a number tag: bound it with ?min= and/or ?max=`,
+          );
+        }
+        if (ref.min !== undefined && ref.max !== undefined && ref.min > ref.max) {
+          throw new TagforgeException(ErrorCode.BadRequest, 'min must not be greater than max');
+        }
+        return {
+          row,
+          filter: { kind: 'range', min: ref.min ?? null, max: ref.max ?? null },
+          echo: {
+            ...(ref.min !== undefined ? { min: ref.min } : {}),
+            ...(ref.max !== undefined ? { max: ref.max } : {}),
+          },
+        };
+      }
+      default:
+        throw new TagforgeException(ErrorCode.NotFound, `no active tag ${ref.id}${when}`);
+    }
   }
 }
 
-function audienceKindOf(kind: string): AudienceKind | null {
-  return kind === 'segment' ? 'segment' : kind === 'boolean' ? 'tag' : null;
+function refuseFilters(ref: AudienceRef, what: string, names: readonly ('value' | 'min' | 'max')[]): void {
+  const given = names.filter((name) => ref[name] !== undefined);
+  if (given.length > 0) {
+    throw new TagforgeException(
+      ErrorCode.BadRequest,
+      `${ref.id} is ${what}: ${given.join(' and ')} do not apply`,
+    );
+  }
+}
+
+// RFC 4180: quoted when it holds a comma, quote or line break.
+function csvField(text: string): string {
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+function cellText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }

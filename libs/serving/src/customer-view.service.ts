@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ErrorCode, TagforgeException, assertCustomerId, isCustomerId, parseLimit } from '@tagforge/common';
+import { ErrorCode, TagforgeException, assertCustomerId } from '@tagforge/common';
 import { normaliseTagValue, type TagKind } from '@tagforge/evaluation';
 import {
   AudienceRepository,
@@ -12,12 +12,15 @@ import {
   explain,
   isBureauPath,
   hideCharacteristics,
+  type NarrativeLanguage,
   type Scorecard,
   scoreScorecard,
   type VisibleScorecard,
   type TraceNode,
 } from '@tagforge/rules';
-import { decodeCursor, encodeCursor, parseInstant } from './query-params';
+import { explanationText } from './explanation-text';
+import { ServedProfileSchema } from './served-profile-schema';
+import { HISTORY_CURSOR, type HistoryPosition } from './cursors';
 
 export const MAX_LOOKUP_CUSTOMERS = 1000;
 const MAX_EXPLAIN_DEPTH = 4;
@@ -51,11 +54,11 @@ export class CustomerViewService {
     private readonly tags: CustomerTagRepository,
     private readonly audiences: AudienceRepository,
     private readonly definitions: TagDefinitionRepository,
+    private readonly schema: ServedProfileSchema,
   ) {}
 
-  async tagsAsOf(customerId: string, asOfText: string) {
+  async tagsAsOf(customerId: string, asOf: Date) {
     await this.requireCustomer(customerId);
-    const asOf = parseInstant(asOfText, 'asOf')!;
     return { customerId, asOf: asOf.toISOString(), tags: await this.audiences.tagsAsOf(customerId, asOf) };
   }
 
@@ -75,40 +78,45 @@ export class CustomerViewService {
 
   async history(
     customerId: string,
-    query: { tagId?: string; from?: string; to?: string; limit?: string; cursor?: string },
+    query: { tagId?: string; from?: Date; to?: Date; before?: HistoryPosition; limit: number },
   ) {
     await this.requireCustomer(customerId);
-    const limit = parseLimit(query.limit, 100, 1000);
-    const before = decodeCursor(
-      query.cursor,
-      2,
-      (parts) =>
-        /^\d{4}-\d\d-\d\dT[\d:.]+Z$/.test(parts[0]) &&
-        !Number.isNaN(Date.parse(parts[0])) &&
-        /^\d{1,18}$/.test(parts[1]),
-    );
-    if (query.tagId !== undefined && !/^[a-z][a-z0-9_]{0,63}$/.test(query.tagId)) {
-      throw new TagforgeException(ErrorCode.InvalidId, 'tagId is snake_case, 1-64 characters');
+    // A tag that never existed is a typo, not a tag without changes.
+    if (query.tagId !== undefined && (await this.definitions.findVersions(query.tagId)).length === 0) {
+      throw new TagforgeException(ErrorCode.NotFound, `no tag ${query.tagId}`);
     }
     const items = await this.audiences.history(
       customerId,
-      {
-        tagId: query.tagId,
-        from: parseInstant(query.from, 'from'),
-        to: parseInstant(query.to, 'to'),
-        before: before ? { at: new Date(before[0]), seq: before[1] } : undefined,
-      },
-      limit,
+      { tagId: query.tagId, from: query.from, to: query.to, before: query.before },
+      query.limit,
     );
     const last = items[items.length - 1];
     return {
       items,
-      nextCursor: items.length === limit ? encodeCursor([last.at.toISOString(), last.seq]) : null,
+      nextCursor: items.length === query.limit ? HISTORY_CURSOR.encode({ at: last.at, seq: last.seq }) : null,
     };
   }
 
-  async lookup(body: unknown) {
-    const { customerIds, tagIds } = parseLookup(body);
+  // Current tags of many customers; an unknown customer is listed apart, an unknown tag id is refused
+  // (a typo in do_not_market must not read as "not suppressed").
+  async lookup(request: { customerIds: readonly string[]; tagIds?: readonly string[] }) {
+    const customerIds = [...new Set(request.customerIds)];
+    const tagIds = request.tagIds === undefined ? null : [...new Set(request.tagIds)];
+    if (tagIds !== null) {
+      const active = new Set((await this.definitions.findActive()).map((row) => row.tagId));
+      const unknownTagIds = tagIds.filter((id) => !active.has(id));
+      if (unknownTagIds.length > 0) {
+        throw new TagforgeException(
+          ErrorCode.ValidationFailed,
+          `no active tag ${unknownTagIds.join(', ')}`,
+          unknownTagIds.map((tagId) => ({
+            pointer: `/tagIds/${request.tagIds!.indexOf(tagId)}`,
+            tagId,
+            message: 'no active tag with this id',
+          })),
+        );
+      }
+    }
     const known = await this.audiences.existingCustomers(customerIds);
     const rows = await this.audiences.currentForCustomers([...known], tagIds);
     const byCustomer = new Map<
@@ -205,35 +213,33 @@ export class CustomerViewService {
     return { customerId, profileVersion: profile.version, ...walk(active.get(tagId)!, 0) };
   }
 
+  // The same explanation in words for people (a call-centre agent reads it aloud), in English or
+  // Chinese. Credit-bureau values are withheld unless the reader may see them, and always in a
+  // marketing tag's explanation.
+  async explainText(
+    customerId: string,
+    tagId: string,
+    lang: NarrativeLanguage,
+    canReadBureau: boolean,
+  ): Promise<{ text: string; fallbacks: number }> {
+    const explanation = await this.explain(customerId, tagId);
+    const active = new Map((await this.definitions.findActive()).map((row) => [row.tagId, row]));
+    const marketing = active.get(tagId)?.purpose === 'marketing';
+    return explanationText(explanation, {
+      lang,
+      definition: (id) => {
+        const row = active.get(id);
+        return row && { name: row.meta.name, nameZh: row.meta.nameZh, kind: row.kind, rule: row.rule };
+      },
+      fieldTitle: (path) => this.schema.title(path),
+      withheld: (path) => path[0] === 'bureau' && (marketing || !canReadBureau),
+    });
+  }
+
   private async requireCustomer(customerId: string) {
     assertCustomerId(customerId);
     const profile = await this.profiles.find(customerId);
     if (!profile) throw new TagforgeException(ErrorCode.NotFound, `customer ${customerId} has no profile`);
     return profile;
   }
-}
-
-function parseLookup(body: unknown): { customerIds: string[]; tagIds: string[] | null } {
-  const { customerIds, tagIds, ...rest } = (body ?? {}) as { customerIds?: unknown; tagIds?: unknown };
-  if (typeof body !== 'object' || body === null || Array.isArray(body) || Object.keys(rest).length > 0) {
-    throw new TagforgeException(ErrorCode.BadRequest, 'the body is {"customerIds": [...], "tagIds"?: [...]}');
-  }
-  if (!Array.isArray(customerIds) || customerIds.length === 0 || customerIds.length > MAX_LOOKUP_CUSTOMERS) {
-    throw new TagforgeException(ErrorCode.BadRequest, `customerIds must list 1-${MAX_LOOKUP_CUSTOMERS} ids`);
-  }
-  const badId = customerIds.findIndex((id) => !isCustomerId(id));
-  if (badId >= 0)
-    throw new TagforgeException(ErrorCode.InvalidId, `customerIds[${badId}] is not a valid customer id`);
-  if (
-    tagIds !== undefined &&
-    (!Array.isArray(tagIds) ||
-      tagIds.length > 500 ||
-      tagIds.some((id) => typeof id !== 'string' || !/^[a-z][a-z0-9_]{0,63}$/.test(id)))
-  ) {
-    throw new TagforgeException(ErrorCode.BadRequest, 'tagIds must be a list of up to 500 tag ids');
-  }
-  return {
-    customerIds: [...new Set(customerIds as string[])],
-    tagIds: (tagIds as string[] | undefined) ?? null,
-  };
 }

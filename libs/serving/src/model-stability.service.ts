@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Gauge } from 'prom-client';
+import { isTagId } from '@tagforge/catalog';
 import { ErrorCode, TagforgeException } from '@tagforge/common';
 import {
   ModelStabilityRepository,
@@ -59,7 +60,7 @@ export class ModelStabilityService {
   ) {}
 
   async stability(tagId: string): Promise<ModelStability> {
-    if (!/^[a-z][a-z0-9_]{0,63}$/.test(tagId))
+    if (!isTagId(tagId))
       throw new TagforgeException(ErrorCode.InvalidId, 'a tag id is snake_case, 1-64 characters');
     const active = await this.definitions.findActiveVersion(tagId);
     if (!active) throw new TagforgeException(ErrorCode.NotFound, `no active tag ${tagId}`);

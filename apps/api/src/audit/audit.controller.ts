@@ -1,14 +1,54 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { AUDITED_ENTITIES } from '@tagforge/persistence';
-import { AuditViewService } from '@tagforge/serving';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { AUDITED_ENTITIES, type AuditedEntity } from '@tagforge/persistence';
+import { AUDIT_CURSOR, AuditViewService, DEFAULT_AUDIT_PAGE, MAX_AUDIT_PAGE } from '@tagforge/serving';
 import { RequireScope } from '../auth/require-scope.decorator';
-import { ERROR_RESPONSES } from '../http/openapi';
+import { DateTimeProperty, OptionalJsonProperty, PAGING_PROBLEMS, Refuses } from '../http/openapi';
+import { CursorPipe, InstantPipe, LimitPipe, OneOfPipe } from '../http/params';
+
+class AuditActorDto {
+  @ApiProperty({ type: 'string', nullable: true, format: 'uuid', description: 'null for the service itself' })
+  keyId!: string | null;
+
+  @ApiProperty({ example: 'risk-lead' })
+  name!: string;
+}
+
+class AuditEntryDto {
+  @ApiProperty({ example: '42' })
+  id!: string;
+
+  @ApiProperty({ type: AuditActorDto })
+  actor!: AuditActorDto;
+
+  @ApiProperty({ example: 'definition.approve' })
+  action!: string;
+
+  @ApiProperty({ enum: AUDITED_ENTITIES })
+  entity!: string;
+
+  @ApiProperty({ example: 'low_risk@2' })
+  entityId!: string;
+
+  @OptionalJsonProperty('the state before')
+  before?: unknown;
+
+  @OptionalJsonProperty('the state after')
+  after?: unknown;
+
+  @DateTimeProperty('when it happened')
+  at!: string;
+}
+
+class AuditPageDto {
+  @ApiProperty({ type: [AuditEntryDto] })
+  items!: AuditEntryDto[];
+
+  @ApiProperty({ type: 'string', nullable: true })
+  nextCursor!: string | null;
+}
 
 @ApiTags('audit')
-@ApiBearerAuth()
-@ApiResponse(ERROR_RESPONSES.unauthenticated)
-@ApiResponse(ERROR_RESPONSES.forbidden)
 @Controller('v1/audit')
 export class AuditController {
   constructor(private readonly audit: AuditViewService) {}
@@ -21,29 +61,23 @@ export class AuditController {
   @ApiQuery({ name: 'entity', required: false, enum: AUDITED_ENTITIES })
   @ApiQuery({ name: 'from', required: false })
   @ApiQuery({ name: 'to', required: false })
-  @ApiQuery({ name: 'limit', required: false, example: 100 })
-  @ApiQuery({ name: 'cursor', required: false })
-  @ApiResponse({
-    status: 200,
-    schema: {
-      example: {
-        items: [
-          {
-            id: '42',
-            actor: { keyId: '6f1c...', name: 'risk-lead' },
-            action: 'definition.approve',
-            entity: 'tag_definition',
-            entityId: 'low_risk@2',
-            before: { approvedBy: null },
-            after: { approvedBy: 'risk-lead' },
-            at: '2026-11-28T09:12:00Z',
-          },
-        ],
-        nextCursor: null,
-      },
-    },
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    type: Number,
+    example: DEFAULT_AUDIT_PAGE,
+    description: `1 to ${MAX_AUDIT_PAGE}`,
   })
-  list(@Query() query: { entity?: string; from?: string; to?: string; limit?: string; cursor?: string }) {
-    return this.audit.list(query);
+  @ApiQuery({ name: 'cursor', required: false })
+  @ApiOkResponse({ type: AuditPageDto })
+  @Refuses.badRequest(`an unknown entity, from/to not ISO 8601 instants, ${PAGING_PROBLEMS}`)
+  list(
+    @Query('entity', new OneOfPipe('entity', AUDITED_ENTITIES)) entity: AuditedEntity | undefined,
+    @Query('from', new InstantPipe('from')) from: Date | undefined,
+    @Query('to', new InstantPipe('to')) to: Date | undefined,
+    @Query('limit', new LimitPipe(DEFAULT_AUDIT_PAGE, MAX_AUDIT_PAGE)) limit: number,
+    @Query('cursor', new CursorPipe(AUDIT_CURSOR)) beforeId: string | undefined,
+  ) {
+    return this.audit.list({ entity, from, to, beforeId, limit });
   }
 }

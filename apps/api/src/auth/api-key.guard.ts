@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { ApiKeyService, grants, type Principal, type Scope } from '@tagforge/auth';
 import { ErrorCode, TagforgeException } from '@tagforge/common';
-import { ANY_KEY_ROUTE, PUBLIC_ROUTE, REQUIRED_SCOPE } from './require-scope.decorator';
+import { ANY_KEY_ROUTE, PUBLIC_ROUTE, REQUIRED_SCOPE, forbiddenMessage } from './require-scope.decorator';
 
 export type AuthenticatedRequest = FastifyRequest & { principal?: Principal };
 
@@ -34,7 +34,7 @@ export class ApiKeyGuard implements CanActivate {
     if (!required && !anyKey)
       throw new TagforgeException(ErrorCode.Forbidden, 'this route declares no scope and is closed');
     if (required && !grants(principal.scopes, required)) {
-      throw new TagforgeException(ErrorCode.Forbidden, `this key lacks the "${required}" scope`);
+      throw new TagforgeException(ErrorCode.Forbidden, forbiddenMessage(required));
     }
     request.principal = principal;
     return true;

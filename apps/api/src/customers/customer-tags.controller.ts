@@ -1,24 +1,54 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import {
-  ApiBearerAuth,
   ApiBody,
+  ApiExtraModels,
+  ApiOkResponse,
   ApiOperation,
   ApiParam,
+  ApiProduces,
   ApiQuery,
-  ApiResponse,
   ApiTags,
+  getSchemaPath,
 } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { grants, type Principal } from '@tagforge/auth';
+import { ErrorCode, TagforgeException } from '@tagforge/common';
 import { CustomerTagsService } from '@tagforge/pipeline';
-import { CustomerViewService, MAX_LOOKUP_CUSTOMERS } from '@tagforge/serving';
+import {
+  CustomerViewService,
+  HISTORY_CURSOR,
+  MAX_LOOKUP_CUSTOMERS,
+  type HistoryPosition,
+} from '@tagforge/serving';
+import type { NarrativeLanguage } from '@tagforge/rules';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { RequireScope } from '../auth/require-scope.decorator';
-import { ERROR_RESPONSES } from '../http/openapi';
+import { DtoBodyPipe } from '../http/body.pipe';
+import { AS_OF_PROBLEM, PAGING_PROBLEMS, Refuses } from '../http/openapi';
+import {
+  AS_OF,
+  CursorPipe,
+  CustomerIdPipe,
+  InstantPipe,
+  LimitPipe,
+  OneOfPipe,
+  OptionalTagIdPipe,
+  TagIdPipe,
+} from '../http/params';
+import {
+  CustomerSegmentsDto,
+  CustomerTagsDto,
+  HistoryPageDto,
+  LookupRequestDto,
+  LookupResultDto,
+  TagExplanationDto,
+} from './customer.dto';
+
+const CUSTOMER_PARAM = ApiParam({ name: 'id', example: 'C0000042' });
 
 @ApiTags('customers')
-@ApiBearerAuth()
-@ApiResponse(ERROR_RESPONSES.unauthenticated)
-@ApiResponse(ERROR_RESPONSES.forbidden)
+// The explain answer names its schema itself (two media types).
+@ApiExtraModels(TagExplanationDto)
 @Controller('v1/customers')
 export class CustomerTagsController {
   constructor(
@@ -30,106 +60,122 @@ export class CustomerTagsController {
   @HttpCode(200)
   @RequireScope('tags:read')
   @ApiOperation({
-    summary: `Current tags of up to ${MAX_LOOKUP_CUSTOMERS} customers at once (unknown ids listed apart)`,
+    summary: `Current tags of up to ${MAX_LOOKUP_CUSTOMERS} customers at once (unknown customers listed apart)`,
   })
-  @ApiBody({
-    schema: {
-      type: 'object',
-      example: { customerIds: ['C0000042', 'C0000043'], tagIds: ['low_risk', 'do_not_market'] },
-    },
-  })
-  @ApiResponse({
-    status: 200,
-    schema: {
-      example: {
-        customers: [
-          {
-            customerId: 'C0000042',
-            tags: [{ tagId: 'low_risk', value: true, since: '2026-11-02T08:00:01Z', tagVersion: 1 }],
-          },
-        ],
-        unknown: ['C0000043'],
-      },
-    },
-  })
-  lookup(@Body() body: unknown) {
+  @ApiBody({ type: LookupRequestDto })
+  @ApiOkResponse({ type: LookupResultDto })
+  @Refuses.badRequest('customerIds missing, empty, too many or malformed; tagIds malformed; other fields')
+  @Refuses.unprocessable('no active tag do_not_markt', [
+    { pointer: '/tagIds/0', tagId: 'do_not_markt', message: 'no active tag with this id' },
+  ])
+  lookup(
+    @Body(new DtoBodyPipe(LookupRequestDto, '{"customerIds": [...], "tagIds"?: [...]}'))
+    body: LookupRequestDto,
+  ) {
     return this.views.lookup(body);
   }
 
   @Get(':id/tags')
   @RequireScope('tags:read')
   @ApiOperation({ summary: "A customer's tags: current values, or as they were at `asOf` (from history)" })
-  @ApiParam({ name: 'id', example: 'C0000042' })
+  @CUSTOMER_PARAM
   @ApiQuery({ name: 'asOf', required: false, example: '2026-11-01T08:00:00Z' })
-  @ApiResponse({
-    status: 200,
-    schema: {
-      example: {
-        customerId: 'C0000042',
-        profileVersion: 4,
-        evaluatedVersion: 4,
-        tags: [
-          { tagId: 'low_risk', value: true, since: '2026-11-02T08:00:01.120Z', tagVersion: 1 },
-          {
-            tagId: 'loan_need_scenario',
-            value: 'renovation',
-            since: '2026-11-02T08:00:01.120Z',
-            tagVersion: 1,
-          },
-        ],
-      },
-    },
-  })
-  @ApiResponse(ERROR_RESPONSES.notFound)
-  current(@Param('id') id: string, @Query('asOf') asOf?: string) {
+  @ApiOkResponse({ type: CustomerTagsDto })
+  @Refuses.badRequest(`a malformed customer id, ${AS_OF_PROBLEM}`)
+  @Refuses.notFound('customer C0000042 has no profile')
+  current(@Param('id', CustomerIdPipe) id: string, @Query('asOf', AS_OF()) asOf?: Date) {
     return asOf === undefined ? this.tags.current(id) : this.views.tagsAsOf(id, asOf);
   }
 
   @Get(':id/segments')
   @RequireScope('tags:read')
   @ApiOperation({ summary: 'The segments a customer is in, with since' })
-  @ApiParam({ name: 'id', example: 'C0000042' })
-  @ApiResponse({
-    status: 200,
-    schema: {
-      example: {
-        customerId: 'C0000042',
-        segments: [{ segmentId: 'low_risk_customers', since: '2026-11-02T08:00:01Z', segmentVersion: 1 }],
-      },
-    },
-  })
-  @ApiResponse(ERROR_RESPONSES.notFound)
-  segments(@Param('id') id: string) {
+  @CUSTOMER_PARAM
+  @ApiOkResponse({ type: CustomerSegmentsDto })
+  @Refuses.badRequest('a malformed customer id')
+  @Refuses.notFound('customer C0000042 has no profile')
+  segments(@Param('id', CustomerIdPipe) id: string) {
     return this.views.segments(id);
   }
 
   @Get(':id/tags/history')
   @RequireScope('tags:read')
   @ApiOperation({ summary: "A customer's tag changes, newest first (keyset-paged)" })
-  @ApiParam({ name: 'id', example: 'C0000042' })
-  @ApiQuery({ name: 'tagId', required: false })
-  @ApiQuery({ name: 'from', required: false })
-  @ApiQuery({ name: 'to', required: false })
-  @ApiQuery({ name: 'limit', required: false, example: 100 })
+  @CUSTOMER_PARAM
+  @ApiQuery({
+    name: 'tagId',
+    required: false,
+    description: 'only this tag (404 when no such tag ever existed)',
+  })
+  @ApiQuery({ name: 'from', required: false, description: 'changes at or after this instant' })
+  @ApiQuery({ name: 'to', required: false, description: 'changes before this instant' })
+  @ApiQuery({ name: 'limit', required: false, type: Number, example: 100, description: '1 to 1000' })
   @ApiQuery({ name: 'cursor', required: false })
-  @ApiResponse(ERROR_RESPONSES.notFound)
+  @ApiOkResponse({ type: HistoryPageDto })
+  @Refuses.badRequest(`a malformed customer or tag id, from/to not ISO 8601 instants, ${PAGING_PROBLEMS}`)
+  @Refuses.notFound('customer C0000042 has no profile, or no tag with this tagId')
   history(
-    @Param('id') id: string,
-    @Query() query: { tagId?: string; from?: string; to?: string; limit?: string; cursor?: string },
+    @Param('id', CustomerIdPipe) id: string,
+    @Query('tagId', new OptionalTagIdPipe('tagId')) tagId: string | undefined,
+    @Query('from', new InstantPipe('from')) from: Date | undefined,
+    @Query('to', new InstantPipe('to')) to: Date | undefined,
+    @Query('limit', new LimitPipe(100, 1000)) limit: number,
+    @Query('cursor', new CursorPipe(HISTORY_CURSOR)) before: HistoryPosition | undefined,
   ) {
-    return this.views.history(id, query);
+    return this.views.history(id, { tagId, from, to, before, limit });
   }
 
   @Get(':id/tags/:tagId/explain')
   @RequireScope('tags:read')
   @ApiOperation({
-    summary:
-      'Why a tag holds: stored value, definition version, the profile values read, the trace and a readable account',
+    summary: 'Why a tag holds: as data (value, definition version, values read, trace) or in words',
+    description:
+      'With `format=text` the explanation is plain text a call-centre agent can read aloud, in English (`lang=en`) or Chinese (`lang=zh`): one line for the tag, then one per tag its rule reads. Credit-bureau values are withheld from keys without bureau:read and from marketing explanations.',
   })
-  @ApiParam({ name: 'id', example: 'C0000042' })
+  @CUSTOMER_PARAM
   @ApiParam({ name: 'tagId', example: 'instant_approval_offer' })
-  @ApiResponse(ERROR_RESPONSES.notFound)
-  explain(@Param('id') id: string, @Param('tagId') tagId: string, @CurrentPrincipal() principal: Principal) {
-    return this.views.explain(id, tagId, { bureau: grants(principal.scopes, 'bureau:read') });
+  @ApiQuery({
+    name: 'format',
+    required: false,
+    enum: ['json', 'text'],
+    description: 'json (the default) or text',
+  })
+  @ApiQuery({ name: 'lang', required: false, enum: ['en', 'zh'], description: 'the language of format=text' })
+  @ApiProduces('application/json', 'text/plain')
+  @ApiOkResponse({
+    description: 'the explanation',
+    content: {
+      'application/json': { schema: { $ref: getSchemaPath(TagExplanationDto) } },
+      'text/plain': {
+        schema: { type: 'string' },
+        example:
+          'Low risk: yes — Bureau score 754 on file; Bureau score 754 is at least 680; Thin credit file: no; Currently overdue: no\n',
+      },
+    },
+  })
+  @Refuses.badRequest('a malformed customer or tag id, format or lang not one of theirs')
+  @Refuses.notFound('customer C0000042 has no profile, or no active tag with this id')
+  async explain(
+    @Param('id', CustomerIdPipe) id: string,
+    @Param('tagId', TagIdPipe) tagId: string,
+    @Query('format', new OneOfPipe('format', ['json', 'text'] as const)) format: 'json' | 'text' | undefined,
+    @Query('lang', new OneOfPipe('lang', ['en', 'zh'] as const)) lang: NarrativeLanguage | undefined,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    if (format !== 'text') {
+      if (lang !== undefined) {
+        throw new TagforgeException(ErrorCode.BadRequest, 'lang applies to format=text');
+      }
+      return this.views.explain(id, tagId, { bureau: grants(principal.scopes, 'bureau:read') });
+    }
+    const { text } = await this.views.explainText(
+      id,
+      tagId,
+      lang ?? 'en',
+      grants(principal.scopes, 'bureau:read'),
+    );
+    void reply.header('Content-Type', 'text/plain; charset=utf-8');
+    return text;
   }
 }

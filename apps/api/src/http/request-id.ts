@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 
 // A caller's own request id is kept when it is a plain token; otherwise each request gets a UUID.
-// Fastify stores it on the request, where the request logs (pino-http) find it.
+// Fastify stores it on the request, where the request log (request-log.ts) finds it.
 export function requestIdOf(request: { headers: IncomingHttpHeaders }): string {
   const incoming = request.headers['x-request-id'];
   return typeof incoming === 'string' && /^[A-Za-z0-9_.:-]{1,64}$/.test(incoming) ? incoming : randomUUID();

@@ -1,5 +1,5 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { register } from 'prom-client';
 import { PublicRoute } from '../auth/require-scope.decorator';
 
@@ -10,6 +10,11 @@ export class MetricsController {
   @Get()
   @Header('Content-Type', register.contentType)
   @ApiOperation({ summary: 'Prometheus metrics' })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({
+    description: 'the Prometheus text format',
+    content: { 'text/plain': { schema: { type: 'string' } } },
+  })
   metrics(): Promise<string> {
     return register.metrics();
   }

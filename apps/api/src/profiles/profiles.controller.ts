@@ -1,19 +1,22 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiBody,
-  ApiConsumes,
-  ApiOperation,
-  ApiParam,
-  ApiResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { grants, type Principal } from '@tagforge/auth';
 import { MAX_BATCH_LINES, ProfileIngestionService } from '@tagforge/ingestion';
+import type { JsonObject } from '@tagforge/profile';
 import { actorOf } from '../auth/actor';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { RequireScope } from '../auth/require-scope.decorator';
-import { ERROR_RESPONSES } from '../http/openapi';
+import { JsonObjectBodyPipe, NdjsonBodyPipe } from '../http/body.pipe';
+import { Refuses } from '../http/openapi';
+import { CustomerIdPipe } from '../http/params';
+import {
+  BatchReportDto,
+  ErasureDto,
+  PROFILE_PATCH_REF,
+  PROFILE_REF,
+  ProfileViewDto,
+  WriteOutcomeDto,
+} from './profile.dto';
 
 const PROFILE_EXAMPLE = {
   demographics: {
@@ -28,10 +31,10 @@ const PROFILE_EXAMPLE = {
   asOf: { loans: '2026-11-01T00:00:00Z' },
 };
 
+const CUSTOMER_PARAM = ApiParam({ name: 'id', example: 'C0000042' });
+const profileBody = () => new JsonObjectBodyPipe('the profile');
+
 @ApiTags('profiles')
-@ApiBearerAuth()
-@ApiResponse(ERROR_RESPONSES.unauthenticated)
-@ApiResponse(ERROR_RESPONSES.forbidden)
 @Controller('v1')
 export class ProfilesController {
   constructor(private readonly ingestion: ProfileIngestionService) {}
@@ -42,17 +45,14 @@ export class ProfilesController {
     summary: 'Replace a customer profile',
     description: 'Sections older (asOf) than the stored ones are kept and reported as stale.',
   })
-  @ApiParam({ name: 'id', example: 'C0000042' })
-  @ApiBody({ schema: { type: 'object', example: PROFILE_EXAMPLE } })
-  @ApiResponse({
-    status: 200,
-    description: 'Written',
-    schema: { example: { customerId: 'C0000042', version: 3, changed: true, staleSections: [] } },
-  })
-  @ApiResponse(ERROR_RESPONSES.invalidProfile)
-  @ApiResponse(ERROR_RESPONSES.invalidId)
-  @ApiResponse(ERROR_RESPONSES.tooLarge)
-  replace(@Param('id') id: string, @Body() body: unknown) {
+  @CUSTOMER_PARAM
+  @ApiBody({ schema: { $ref: PROFILE_REF }, examples: { profile: { value: PROFILE_EXAMPLE } } })
+  @ApiOkResponse({ type: WriteOutcomeDto, description: 'Written' })
+  @Refuses.badRequest('a malformed customer id, an empty body, a body that is not JSON')
+  @Refuses.tooLarge()
+  @Refuses.unsupportedMediaType()
+  @Refuses.invalidProfile()
+  replace(@Param('id', CustomerIdPipe) id: string, @Body(profileBody()) body: JsonObject) {
     return this.ingestion.write(id, 'replace', body);
   }
 
@@ -60,21 +60,19 @@ export class ProfilesController {
   @RequireScope('profiles:write')
   @ApiOperation({ summary: 'Merge-patch a customer profile (RFC 7396: null deletes)' })
   @ApiConsumes('application/merge-patch+json', 'application/json')
-  @ApiParam({ name: 'id', example: 'C0000042' })
+  @CUSTOMER_PARAM
   @ApiBody({
-    schema: {
-      type: 'object',
-      example: { deposits: { asOf: '2026-11-02T00:00:00Z', balance: 120500 }, contact: null },
+    schema: { $ref: PROFILE_PATCH_REF },
+    examples: {
+      patch: { value: { deposits: { asOf: '2026-11-02T00:00:00Z', balance: 120500 }, contact: null } },
     },
   })
-  @ApiResponse({
-    status: 200,
-    description: 'Written',
-    schema: { example: { customerId: 'C0000042', version: 4, changed: true, staleSections: [] } },
-  })
-  @ApiResponse(ERROR_RESPONSES.invalidProfile)
-  @ApiResponse(ERROR_RESPONSES.invalidId)
-  patch(@Param('id') id: string, @Body() body: unknown) {
+  @ApiOkResponse({ type: WriteOutcomeDto, description: 'Written' })
+  @Refuses.badRequest('a malformed customer id, an empty body, a body that is not JSON')
+  @Refuses.tooLarge()
+  @Refuses.unsupportedMediaType()
+  @Refuses.invalidProfile()
+  patch(@Param('id', CustomerIdPipe) id: string, @Body(profileBody()) body: JsonObject) {
     return this.ingestion.write(id, 'merge', body);
   }
 
@@ -84,24 +82,25 @@ export class ProfilesController {
     summary: 'Read a customer profile',
     description: 'The bureau section is hidden unless the key has bureau:read.',
   })
-  @ApiParam({ name: 'id', example: 'C0000042' })
-  @ApiResponse({ status: 200, description: 'The stored profile with its version and section asOf stamps' })
-  @ApiResponse(ERROR_RESPONSES.notFound)
-  read(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
+  @CUSTOMER_PARAM
+  @ApiOkResponse({
+    type: ProfileViewDto,
+    description: 'The stored profile with its version and section asOf stamps',
+  })
+  @Refuses.badRequest('a malformed customer id')
+  @Refuses.notFound('customer C0000042 has no profile')
+  read(@Param('id', CustomerIdPipe) id: string, @CurrentPrincipal() principal: Principal) {
     return this.ingestion.read(id, grants(principal.scopes, 'bureau:read') ? [] : ['bureau']);
   }
 
   @Delete('customers/:id')
   @RequireScope('profiles:write')
   @ApiOperation({ summary: 'Erase a customer: profile, current tags and history, in one transaction' })
-  @ApiParam({ name: 'id', example: 'C0000042' })
-  @ApiResponse({
-    status: 200,
-    description: 'What was removed',
-    schema: { example: { customerId: 'C0000042', removed: { profiles: 1, tags: 7, events: 19 } } },
-  })
-  @ApiResponse(ERROR_RESPONSES.notFound)
-  erase(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
+  @CUSTOMER_PARAM
+  @ApiOkResponse({ type: ErasureDto, description: 'What was removed' })
+  @Refuses.badRequest('a malformed customer id')
+  @Refuses.notFound('customer C0000042 has no profile')
+  erase(@Param('id', CustomerIdPipe) id: string, @CurrentPrincipal() principal: Principal) {
     return this.ingestion.erase(id, actorOf(principal));
   }
 
@@ -110,7 +109,7 @@ export class ProfilesController {
   @RequireScope('profiles:write')
   @ApiOperation({
     summary: 'Bulk load profiles as NDJSON',
-    description: `One {"customerId", "profile"} (replace) or {"customerId", "patch"} (merge patch) per line, up to ${MAX_BATCH_LINES} lines. Each line is answered on its own; a bad line never blocks the good ones.`,
+    description: `One {"customerId", "profile"} (replace) or {"customerId", "patch"} (merge patch) per line, up to ${MAX_BATCH_LINES} lines. Each line is answered on its own: a bad line never blocks the good ones, a blank line is skipped. When no line could be written the batch is a 422 whose error.details is the per-line report.`,
   })
   @ApiConsumes('application/x-ndjson')
   @ApiBody({
@@ -120,34 +119,36 @@ export class ProfilesController {
         '{"customerId":"C1","profile":{"deposits":{"balance":1000}}}\n{"customerId":"C2","patch":{"marketing":{"optOut":true}}}\n',
     },
   })
-  @ApiResponse({
-    status: 200,
+  @ApiOkResponse({
+    type: BatchReportDto,
     description: 'Per-line results',
-    schema: {
-      example: {
-        lines: 2,
-        ok: 1,
-        failed: 1,
-        results: [
-          { line: 1, status: 'ok', customerId: 'C1', version: 1, changed: true, staleSections: [] },
-          {
-            line: 2,
-            status: 'error',
-            customerId: 'C2',
-            error: {
-              code: 'VALIDATION_FAILED',
-              message: 'the profile does not match the schema (1 problem)',
-              details: [{ pointer: '/marketing/optOut', message: 'must be boolean' }],
-            },
+    example: {
+      lines: 2,
+      ok: 1,
+      failed: 1,
+      skipped: 0,
+      results: [
+        { line: 1, status: 'ok', customerId: 'C1', version: 1, changed: true, staleSections: [] },
+        {
+          line: 2,
+          status: 'error',
+          customerId: 'C2',
+          error: {
+            code: 'VALIDATION_FAILED',
+            message: 'the profile does not match the schema (1 problem)',
+            details: [{ pointer: '/marketing/optOut', message: 'must be boolean' }],
           },
-        ],
-      },
+        },
+      ],
     },
   })
-  @ApiResponse(ERROR_RESPONSES.tooLarge)
-  async batch(@Body() body: unknown) {
-    const results = await this.ingestion.writeBatch(typeof body === 'string' ? body : '');
-    const ok = results.filter((result) => result.status === 'ok').length;
-    return { lines: results.length, ok, failed: results.length - ok, results };
+  @Refuses.badRequest('a body without any line')
+  @Refuses.tooLarge()
+  @Refuses.unsupportedMediaType()
+  @Refuses.unprocessable('every line of the batch failed (1 of 1); nothing was written', [
+    { line: 1, status: 'error', error: { code: 'BAD_REQUEST', message: 'line 1 has no customerId' } },
+  ])
+  batch(@Body(NdjsonBodyPipe) body: string) {
+    return this.ingestion.writeBatch(body);
   }
 }

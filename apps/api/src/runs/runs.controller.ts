@@ -1,26 +1,31 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
-  ApiBearerAuth,
+  ApiAcceptedResponse,
   ApiBody,
+  ApiOkResponse,
   ApiOperation,
   ApiParam,
   ApiQuery,
-  ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
 import type { Principal } from '@tagforge/auth';
-import { ErrorCode, TagforgeException } from '@tagforge/common';
-import { RunQueryService } from '@tagforge/pipeline';
+import {
+  DEFAULT_RUNS_PAGE,
+  MAX_RUNS_PAGE,
+  RUNS_CURSOR,
+  RunQueryService,
+  type RunPosition,
+} from '@tagforge/pipeline';
 import { actorOf } from '../auth/actor';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { RequireScope } from '../auth/require-scope.decorator';
-import { ERROR_RESPONSES } from '../http/openapi';
+import { DtoBodyPipe } from '../http/body.pipe';
+import { PAGING_PROBLEMS, Refuses } from '../http/openapi';
+import { CursorPipe, LimitPipe, RunIdPipe } from '../http/params';
 import { UNTIL_COLON } from '../http/routes';
+import { RecomputeRequestDto, RunCancelledDto, RunStartedDto, RunViewDto, RunsPageDto } from './run.dto';
 
 @ApiTags('runs')
-@ApiBearerAuth()
-@ApiResponse(ERROR_RESPONSES.unauthenticated)
-@ApiResponse(ERROR_RESPONSES.forbidden)
 @Controller('v1/runs')
 export class RunsController {
   constructor(private readonly runs: RunQueryService) {}
@@ -28,18 +33,31 @@ export class RunsController {
   @Get()
   @RequireScope('tags:read')
   @ApiOperation({ summary: 'Evaluation runs, newest first (keyset-paged)' })
-  @ApiQuery({ name: 'limit', required: false, example: 50 })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    type: Number,
+    example: DEFAULT_RUNS_PAGE,
+    description: `1 to ${MAX_RUNS_PAGE}`,
+  })
   @ApiQuery({ name: 'cursor', required: false })
-  list(@Query('limit') limit?: string, @Query('cursor') cursor?: string) {
-    return this.runs.list(limit, cursor);
+  @ApiOkResponse({ type: RunsPageDto })
+  @Refuses.badRequest(PAGING_PROBLEMS)
+  list(
+    @Query('limit', new LimitPipe(DEFAULT_RUNS_PAGE, MAX_RUNS_PAGE)) limit: number,
+    @Query('cursor', new CursorPipe(RUNS_CURSOR)) before: RunPosition | undefined,
+  ) {
+    return this.runs.list({ limit, before });
   }
 
   @Get(':id')
   @RequireScope('tags:read')
   @ApiOperation({ summary: 'A run: status, progress, counts and rule errors' })
   @ApiParam({ name: 'id', format: 'uuid' })
-  @ApiResponse(ERROR_RESPONSES.notFound)
-  get(@Param('id', new ParseUUIDPipe()) id: string) {
+  @ApiOkResponse({ type: RunViewDto })
+  @Refuses.badRequest('a run id that is not a UUID')
+  @Refuses.notFound('no run with this id')
+  get(@Param('id', RunIdPipe) id: string) {
     return this.runs.get(id);
   }
 
@@ -51,8 +69,11 @@ export class RunsController {
       'Cancel a queued or running run; a cancelled activation or retirement is rolled back (versions restored, a rollback run)',
   })
   @ApiParam({ name: 'id', format: 'uuid' })
-  @ApiResponse(ERROR_RESPONSES.notFound)
-  cancel(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
+  @ApiOkResponse({ type: RunCancelledDto })
+  @Refuses.badRequest('a run id that is not a UUID')
+  @Refuses.notFound('no run with this id')
+  @Refuses.conflict('the run has already finished, or is a rollback (it runs to completion)')
+  cancel(@Param('id', RunIdPipe) id: string, @CurrentPrincipal() principal: Principal) {
     return this.runs.cancel(id, actorOf(principal));
   }
 
@@ -60,13 +81,13 @@ export class RunsController {
   @HttpCode(202)
   @RequireScope('definitions:write')
   @ApiOperation({ summary: 'Start a full recompute of every active tag for every customer' })
-  @ApiBody({ schema: { type: 'object', example: { kind: 'recompute' } } })
-  @ApiResponse({ status: 202, schema: { example: { runId: '8c1d...', status: 'queued' } } })
-  start(@Body() body: unknown, @CurrentPrincipal() principal: Principal) {
-    const kind = (body as { kind?: unknown } | null)?.kind;
-    if (kind !== 'recompute' || Object.keys(body as object).length !== 1) {
-      throw new TagforgeException(ErrorCode.BadRequest, 'the body must be {"kind": "recompute"}');
-    }
+  @ApiBody({ type: RecomputeRequestDto })
+  @ApiAcceptedResponse({ type: RunStartedDto })
+  @Refuses.badRequest('the body must be {"kind": "recompute"}')
+  start(
+    @Body(new DtoBodyPipe(RecomputeRequestDto, '{"kind": "recompute"}')) _body: RecomputeRequestDto,
+    @CurrentPrincipal() principal: Principal,
+  ) {
     return this.runs.startRecompute(actorOf(principal));
   }
 }

@@ -1,20 +1,40 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
-  ApiBearerAuth,
+  ApiAcceptedResponse,
   ApiBody,
+  ApiCreatedResponse,
+  ApiExtraModels,
+  ApiOkResponse,
   ApiOperation,
   ApiParam,
   ApiQuery,
-  ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
 import { grants, type Principal } from '@tagforge/auth';
-import { SandboxService } from '@tagforge/pipeline';
+import {
+  DEFAULT_SANDBOX_CUSTOMERS_PAGE,
+  MAX_SANDBOX_CUSTOMERS_PAGE,
+  SANDBOX_CUSTOMERS_CURSOR,
+  SandboxService,
+  type SandboxChangeKind,
+  type SandboxRequest,
+} from '@tagforge/pipeline';
 import { actorOf } from '../auth/actor';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { RequireScope } from '../auth/require-scope.decorator';
-import { ERROR_RESPONSES } from '../http/openapi';
+import { PAGING_PROBLEMS, Refuses } from '../http/openapi';
+import { CursorPipe, LimitPipe, OneOfPipe, OptionalTagIdPipe, RunIdPipe } from '../http/params';
 import { UNTIL_COLON } from '../http/routes';
+import {
+  ListedCustomersDto,
+  PublishedDto,
+  SampleDto,
+  SandboxCustomersPageDto,
+  SandboxRequestDto,
+  SandboxRequestPipe,
+  SandboxRunDto,
+  SandboxStartedDto,
+} from './sandbox.dto';
 
 const SANDBOX_REQUEST = {
   definitions: [
@@ -30,28 +50,34 @@ const SANDBOX_REQUEST = {
   population: 'all',
 };
 
+const RUN_PARAM = ApiParam({ name: 'id', format: 'uuid' });
 const viewerOf = (principal: Principal) => ({ bureau: grants(principal.scopes, 'bureau:read') });
 
 @ApiTags('sandbox')
-@ApiBearerAuth()
-@ApiResponse(ERROR_RESPONSES.unauthenticated)
-@ApiResponse(ERROR_RESPONSES.forbidden)
+@ApiExtraModels(SampleDto, ListedCustomersDto)
 @Controller('v1/sandbox')
 export class SandboxController {
   constructor(private readonly sandbox: SandboxService) {}
 
   @Post('runs')
   @HttpCode(202)
-  @RequireScope('definitions:write')
+  @RequireScope(
+    'definitions:write',
+    'trying drafts that read credit-bureau data needs the "bureau:read" scope',
+  )
   @ApiOperation({
     summary:
       'Try draft definitions on the real population (all, a seeded sample or listed ids); writes no live state',
   })
-  @ApiBody({ schema: { type: 'object', example: SANDBOX_REQUEST } })
-  @ApiResponse({ status: 202, schema: { example: { runId: '2f7c...', status: 'queued' } } })
-  @ApiResponse(ERROR_RESPONSES.invalidDefinition)
-  start(@Body() body: unknown, @CurrentPrincipal() principal: Principal) {
-    return this.sandbox.start(body, actorOf(principal), viewerOf(principal));
+  @ApiBody({ type: SandboxRequestDto, examples: { draft: { value: SANDBOX_REQUEST } } })
+  @ApiAcceptedResponse({ type: SandboxStartedDto })
+  @Refuses.badRequest(
+    'definitions missing or more than 50, an unknown population, now not an ISO 8601 instant',
+  )
+  @Refuses.tooLarge()
+  @Refuses.invalidDefinition()
+  start(@Body(SandboxRequestPipe) request: SandboxRequest, @CurrentPrincipal() principal: Principal) {
+    return this.sandbox.start(request, actorOf(principal), viewerOf(principal));
   }
 
   @Get('runs/:id')
@@ -59,54 +85,45 @@ export class SandboxController {
   @ApiOperation({
     summary: 'Status, progress and the result: per draft tag set/setBefore/entered/left, segments moved',
   })
-  @ApiParam({ name: 'id', format: 'uuid' })
-  @ApiResponse({
-    status: 200,
-    schema: {
-      example: {
-        status: 'succeeded',
-        progress: { total: 100000, done: 100000, percent: 100 },
-        tags: [
-          {
-            tagId: 'low_risk',
-            kind: 'boolean',
-            set: 41200,
-            setBefore: 37080,
-            entered: 4300,
-            left: 180,
-            changed: 0,
-          },
-        ],
-        segments: [
-          { segmentId: 'instant_approval_offer', sizeNow: 3740, sizeWithDraft: 4105, entered: 380, left: 15 },
-        ],
-      },
-    },
-  })
-  @ApiResponse(ERROR_RESPONSES.notFound)
-  get(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
+  @RUN_PARAM
+  @ApiOkResponse({ type: SandboxRunDto })
+  @Refuses.badRequest('a run id that is not a UUID')
+  @Refuses.notFound('no sandbox run with this id')
+  get(@Param('id', RunIdPipe) id: string, @CurrentPrincipal() principal: Principal) {
     return this.sandbox.get(id, viewerOf(principal));
   }
 
   @Get('runs/:id/customers')
   @RequireScope('definitions:write')
   @ApiOperation({ summary: 'Customers who would enter or leave (or change value), each with an explanation' })
-  @ApiParam({ name: 'id', format: 'uuid' })
+  @RUN_PARAM
   @ApiQuery({ name: 'change', enum: ['entered', 'left', 'changed'] })
   @ApiQuery({
     name: 'tagId',
     required: false,
     description: 'a draft or a tag that reads it; the first draft by default',
   })
-  @ApiQuery({ name: 'limit', required: false, example: 20 })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    type: Number,
+    example: DEFAULT_SANDBOX_CUSTOMERS_PAGE,
+    description: `1 to ${MAX_SANDBOX_CUSTOMERS_PAGE}`,
+  })
   @ApiQuery({ name: 'cursor', required: false })
-  @ApiResponse(ERROR_RESPONSES.notFound)
+  @ApiOkResponse({ type: SandboxCustomersPageDto })
+  @Refuses.badRequest(`change missing or not entered, left or changed; ${PAGING_PROBLEMS}`)
+  @Refuses.notFound('no sandbox run with this id, or a tagId the run does not affect')
   customers(
-    @Param('id') id: string,
-    @Query() query: { change?: string; tagId?: string; limit?: string; cursor?: string },
+    @Param('id', RunIdPipe) id: string,
+    @Query('change', new OneOfPipe('change', ['entered', 'left', 'changed'] as const, true))
+    change: SandboxChangeKind,
+    @Query('tagId', new OptionalTagIdPipe('tagId')) tagId: string | undefined,
+    @Query('limit', new LimitPipe(DEFAULT_SANDBOX_CUSTOMERS_PAGE, MAX_SANDBOX_CUSTOMERS_PAGE)) limit: number,
+    @Query('cursor', new CursorPipe(SANDBOX_CUSTOMERS_CURSOR)) after: string | undefined,
     @CurrentPrincipal() principal: Principal,
   ) {
-    return this.sandbox.customers(id, query, viewerOf(principal));
+    return this.sandbox.customers(id, { change, tagId, limit, after }, viewerOf(principal));
   }
 
   @Post(`runs/:id${UNTIL_COLON}::publish`)
@@ -114,13 +131,13 @@ export class SandboxController {
   @ApiOperation({
     summary: 'Turn the drafts of a finished sandbox run into new draft versions (then approve and activate)',
   })
-  @ApiParam({ name: 'id', format: 'uuid' })
-  @ApiResponse({
-    status: 201,
-    schema: { example: { runId: '2f7c...', drafts: [{ tagId: 'low_risk', version: 2 }] } },
-  })
-  @ApiResponse(ERROR_RESPONSES.notFound)
-  publish(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
+  @RUN_PARAM
+  @ApiCreatedResponse({ type: PublishedDto })
+  @Refuses.badRequest('a run id that is not a UUID')
+  @Refuses.notFound('no sandbox run with this id')
+  @Refuses.conflict('the run has not succeeded')
+  @Refuses.invalidDefinition()
+  publish(@Param('id', RunIdPipe) id: string, @CurrentPrincipal() principal: Principal) {
     return this.sandbox.publish(id, actorOf(principal));
   }
 }

@@ -1,7 +1,18 @@
+// An error answer of the API: its status and `{ error: { code, message, details } }`.
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly error: { code?: string; message?: string; details?: unknown } | undefined,
+  ) {
+    super(message);
+  }
+}
+
 // A minimal client for tagctl commands that talk to a running Tagforge API.
 export class ApiClient {
   constructor(
-    private readonly baseUrl: string,
+    readonly baseUrl: string,
     private readonly key: string,
   ) {}
 
@@ -32,8 +43,10 @@ export class ApiClient {
       const error = (parsed as { error?: { code?: string; message?: string; details?: unknown } } | undefined)
         ?.error;
       const details = error?.details === undefined ? '' : `\n${JSON.stringify(error.details, null, 2)}`;
-      throw new Error(
+      throw new ApiError(
         `${method} ${path}: ${response.status} ${error?.code ?? ''} ${error?.message ?? text}${details}`,
+        response.status,
+        error,
       );
     }
     return parsed as T;

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
+import { loadConfig } from '@tagforge/common';
 import { syntheticProfiles } from '@tagforge/demo-data';
 import { parseNow } from '@tagforge/rules';
-import { ApiClient } from './api-client';
+import { ApiClient, ApiError } from './api-client';
 
 const BATCH_LINES = 5000;
 const HEADLINE_SEGMENTS = [
@@ -21,6 +22,23 @@ interface CustomerTags {
   tags: { tagId: string; value: unknown }[];
 }
 
+interface BatchReport {
+  lines: number;
+  ok: number;
+  failed: number;
+  results: { line: number; status: string; error?: { message?: string } }[];
+}
+
+interface DemoOptions {
+  api?: string;
+  key: string;
+  customers: string;
+  seed: string;
+  ifEmpty?: boolean;
+  wait: string;
+  neverFail?: boolean;
+}
+
 async function waitForApi(api: ApiClient, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -34,68 +52,117 @@ async function waitForApi(api: ApiClient, timeoutMs: number): Promise<void> {
   }
 }
 
+// The API this machine runs: the port it listens on comes from the same configuration (PORT).
+export function defaultApiUrl(): string {
+  return `http://127.0.0.1:${loadConfig().PORT}`;
+}
+
+async function sendBatch(api: ApiClient, lines: string[]): Promise<BatchReport> {
+  try {
+    return await api.request<BatchReport>(
+      'POST',
+      '/v1/profiles:batch',
+      `${lines.join('\n')}\n`,
+      'application/x-ndjson',
+    );
+  } catch (error) {
+    // Every line refused: the catalog's profile schema is not the one the demo profiles are made for.
+    if (error instanceof ApiError && error.status === 422) {
+      const first = (error.error?.details as { error?: { message?: string } }[] | undefined)?.[0];
+      throw new Error(
+        `this catalog's profile.schema.json refuses the demo profiles (${first?.error?.message ?? error.error?.message}); nothing was loaded`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
+async function runDemo(options: DemoOptions): Promise<void> {
+  const api = new ApiClient(options.api ?? defaultApiUrl(), options.key);
+  const customers = Number(options.customers);
+  if (!Number.isInteger(customers) || customers < 1)
+    throw new Error('--customers must be a positive integer');
+  await waitForApi(api, Number(options.wait) * 1000);
+  if (options.ifEmpty) {
+    const existing = await api.request('GET', '/v1/customers/C0000001/tags').then(
+      () => true,
+      () => false,
+    );
+    if (existing) {
+      process.stderr.write('demo data already loaded\n');
+      return;
+    }
+  }
+  let lines: string[] = [];
+  let lastId = '';
+  let loaded = 0;
+  let refused: BatchReport['results'][number] | undefined;
+  const flush = async () => {
+    const report = await sendBatch(api, lines);
+    loaded += report.ok;
+    refused ??= report.results.find((result) => result.status === 'error');
+    lines = [];
+  };
+  const now = parseNow(new Date().toISOString());
+  for (const record of syntheticProfiles({ customers, seed: Number(options.seed), now })) {
+    lines.push(JSON.stringify(record));
+    lastId = record.customerId;
+    if (lines.length === BATCH_LINES) await flush();
+  }
+  if (lines.length > 0) await flush();
+  process.stderr.write(`loaded ${loaded} synthetic customers; waiting for their tags\n`);
+  if (refused) {
+    process.stderr.write(
+      `${customers - loaded} demo profiles were refused by this catalog's profile schema (line ${refused.line}: ${refused.error?.message})\n`,
+    );
+  }
+  const deadline = Date.now() + 120_000;
+  let sample: CustomerTags | undefined;
+  do {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    sample = await api.request<CustomerTags>('GET', `/v1/customers/${lastId}/tags`).catch(() => undefined);
+  } while (sample !== undefined && sample.evaluatedVersion < sample.profileVersion && Date.now() < deadline);
+
+  const { items } = await api.request<{ items: { id: string; size: number }[] }>('GET', '/v1/segments');
+  const sizes = new Map(items.map((segment) => [segment.id, segment.size]));
+  const shown = HEADLINE_SEGMENTS.filter((segment) => sizes.has(segment));
+  const missing = HEADLINE_SEGMENTS.filter((segment) => !sizes.has(segment));
+  if (missing.length > 0) {
+    process.stderr.write(`skipped headline segments this catalog does not define: ${missing.join(', ')}\n`);
+  }
+  if (shown.length > 0) {
+    process.stdout.write(`\nheadline segments (members):\n`);
+    for (const segment of shown) process.stdout.write(`  ${segment.padEnd(26)} ${sizes.get(segment)}\n`);
+  }
+  const first = await api.request<CustomerTags>('GET', '/v1/customers/C0000001/tags').catch(() => undefined);
+  if (first) {
+    process.stdout.write(`\nC0000001's tags:\n`);
+    for (const tag of first.tags) process.stdout.write(`  ${tag.tagId} = ${JSON.stringify(tag.value)}\n`);
+  }
+}
+
 export function register(program: Command): void {
   program
     .command('demo')
     .description('load a synthetic demo population into a running service and show its tags')
-    .requiredOption('--api <url>', 'the API base URL', 'http://localhost:3000')
+    .option('--api <url>', 'the API base URL (default: http://127.0.0.1 on PORT, where the API listens)')
     .requiredOption('--key <key>', 'an API key with profiles:write and tags:read (admin)')
     .option('--customers <n>', 'how many customers', '2000')
     .option('--seed <s>', 'generator seed', '42')
     .option('--if-empty', 'do nothing when the first demo customer already exists')
     .option('--wait <seconds>', 'wait this long for the API to come up', '60')
-    .action(
-      async (options: {
-        api: string;
-        key: string;
-        customers: string;
-        seed: string;
-        ifEmpty?: boolean;
-        wait: string;
-      }) => {
-        const api = new ApiClient(options.api, options.key);
-        const customers = Number(options.customers);
-        if (!Number.isInteger(customers) || customers < 1)
-          throw new Error('--customers must be a positive integer');
-        await waitForApi(api, Number(options.wait) * 1000);
-        if (options.ifEmpty) {
-          const existing = await api.request('GET', '/v1/customers/C0000001/tags').then(
-            () => true,
-            () => false,
-          );
-          if (existing) {
-            process.stderr.write('demo data already loaded\n');
-            return;
-          }
-        }
-        let lines: string[] = [];
-        let lastId = '';
-        const flush = async () => {
-          await api.request('POST', '/v1/profiles:batch', `${lines.join('\n')}\n`, 'application/x-ndjson');
-          lines = [];
-        };
-        const now = parseNow(new Date().toISOString());
-        for (const record of syntheticProfiles({ customers, seed: Number(options.seed), now })) {
-          lines.push(JSON.stringify(record));
-          lastId = record.customerId;
-          if (lines.length === BATCH_LINES) await flush();
-        }
-        if (lines.length > 0) await flush();
-        process.stderr.write(`loaded ${customers} synthetic customers; waiting for their tags\n`);
-        const deadline = Date.now() + 120_000;
-        let sample: CustomerTags;
-        do {
-          await new Promise((resolve) => setTimeout(resolve, 500));
-          sample = await api.request<CustomerTags>('GET', `/v1/customers/${lastId}/tags`);
-        } while (sample.evaluatedVersion < sample.profileVersion && Date.now() < deadline);
-        process.stdout.write(`\nheadline segments (members):\n`);
-        for (const segment of HEADLINE_SEGMENTS) {
-          const definition = await api.request<{ customers: number }>('GET', `/v1/tags/${segment}`);
-          process.stdout.write(`  ${segment.padEnd(26)} ${definition.customers}\n`);
-        }
-        const first = await api.request<CustomerTags>('GET', '/v1/customers/C0000001/tags');
-        process.stdout.write(`\nC0000001's tags:\n`);
-        for (const tag of first.tags) process.stdout.write(`  ${tag.tagId} = ${JSON.stringify(tag.value)}\n`);
-      },
-    );
+    .option(
+      '--never-fail',
+      'report a failure in one line and exit 0 (npm start: a failed demo must not stop the API or the worker)',
+    )
+    .action(async (options: DemoOptions) => {
+      try {
+        await runDemo(options);
+      } catch (error) {
+        if (!options.neverFail) throw error;
+        const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+        process.stderr.write(`demo skipped: ${message} (the API and the worker keep running)\n`);
+      }
+    });
 }

@@ -100,8 +100,7 @@ export const useMembers = (
 export const useRuns = (enabled = true, limit = 50) =>
   useQuery({
     queryKey: ['runs', limit],
-    queryFn: () =>
-      unwrap<Page<RunView>>(api.GET('/v1/runs', { params: { query: { limit: String(limit) } } })),
+    queryFn: () => unwrap<Page<RunView>>(api.GET('/v1/runs', { params: { query: { limit } } })),
     enabled,
     refetchInterval: (query) =>
       query.state.data?.items.some((run) => isLive(run.status)) ? LIVE_INTERVAL_MS : false,

@@ -21,7 +21,7 @@ export default function Runs() {
     queryFn: () =>
       unwrap<Page<RunView>>(
         api.GET('/v1/runs', {
-          params: { query: { limit: String(PAGE_SIZE), ...(cursor ? { cursor } : {}) } },
+          params: { query: { limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) } },
         }),
       ),
     refetchInterval: (query) =>

@@ -85,6 +85,28 @@ export class TagDefinitionRepository {
     return this.repo(manager).findOneBy({ tagId, status: 'active' });
   }
 
+  // The versions that were active at an instant (of one tag, or of every tag), from the audit trail of
+  // activations and retirements, which records each change with its time (a rollback re-activates an
+  // older version: activated_at alone would lose when it was first active).
+  async activeAt(at: Date, tagId?: string): Promise<TagDefinitionEntity[]> {
+    const rows: { tag_id: string; version: number }[] = await this.dataSource.query(
+      `SELECT tag_id, version FROM (
+         SELECT DISTINCT ON (split_part(entity_id, '@', 1)) split_part(entity_id, '@', 1) AS tag_id,
+                split_part(entity_id, '@', 2) AS version, action
+           FROM audit_log
+          WHERE entity = 'tag_definition' AND action IN ('definition.activate', 'definition.retire')
+            AND at <= $1 AND ($2::varchar IS NULL OR entity_id LIKE $3)
+          ORDER BY split_part(entity_id, '@', 1), at DESC, id DESC) last
+        WHERE action = 'definition.activate' AND version ~ '^[0-9]{1,9}$'`,
+      [at, tagId ?? null, tagId === undefined ? null : `${tagId.replace(/[\\%_]/g, '\\$&')}@%`],
+    );
+    if (rows.length === 0) return [];
+    return this.repo().find({
+      where: rows.map((row) => ({ tagId: row.tag_id, version: Number(row.version) })),
+      order: { tagId: 'ASC' },
+    });
+  }
+
   // Inserts the next version of a tag; as 'active' it supersedes the active one.
   async insertVersion(
     definition: NewDefinitionVersion,

@@ -1,0 +1,25 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppLogger } from '@tagforge/common';
+
+// Probes and scrapes are not worth a line each.
+const QUIET_PATHS = new Set(['/health/live', '/metrics']);
+
+// One line per answered request: id, method, path without the query string, status and duration;
+// never headers (API keys), bodies (profiles) or query strings.
+export function registerRequestLog(fastify: FastifyInstance, logger: AppLogger): void {
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const path = request.url.split('?')[0];
+    if (!QUIET_PATHS.has(path)) {
+      const failed = reply.statusCode >= 500;
+      logger.pino[failed ? 'error' : 'info'](
+        {
+          req: { id: request.id, method: request.method, path },
+          res: { statusCode: reply.statusCode },
+          responseTime: Math.round(reply.elapsedTime),
+        },
+        failed ? 'request errored' : 'request completed',
+      );
+    }
+    done();
+  });
+}
