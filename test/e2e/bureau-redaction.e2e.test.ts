@@ -26,7 +26,13 @@ describe('bureau data only with bureau:read, on every route', () => {
   let noBureau: string;
   let sandboxRunId: string;
 
-  const leaks = (text: string) => Object.values(SENTINELS).filter((value) => text.includes(String(value)));
+  // As JSON writes them, and as explanations in words print numbers (48,213.58).
+  const spellings = (value: string | number) =>
+    typeof value === 'number'
+      ? [String(value), value.toLocaleString('en-US', { maximumFractionDigits: 2 })]
+      : [value];
+  const leaks = (text: string) =>
+    Object.values(SENTINELS).filter((value) => spellings(value).some((spelling) => text.includes(spelling)));
 
   beforeAll(async () => {
     api = await startApi();
@@ -113,6 +119,16 @@ describe('bureau data only with bureau:read, on every route', () => {
       .set(auth())
       .expect(200);
     expect(leaks(explained.text)).toEqual([SENTINELS.monthlyDebtPayment]);
+    const inWords = await api.http
+      .get(`/v1/customers/${CUSTOMER}/tags/debt_to_income_ratio/explain?format=text&lang=en`)
+      .set(auth())
+      .expect(200);
+    expect(leaks(inWords.text)).toEqual([SENTINELS.monthlyDebtPayment]);
+    const column = await api.http
+      .get('/v1/tags/debt_to_income_ratio/members?min=0&max=1000000&columns=profile:bureau.otherDebt')
+      .set(auth())
+      .expect(200);
+    expect(leaks(column.text)).toEqual([SENTINELS.otherDebt]);
     const sandbox = await api.http.get(`/v1/sandbox/runs/${sandboxRunId}`).set(auth()).expect(200);
     expect(leaks(sandbox.text)).toEqual([SENTINELS.otherDebt, SENTINELS.reportDate]);
   });
@@ -125,7 +141,17 @@ describe('bureau data only with bureau:read, on every route', () => {
       kind: string;
     }[];
     const segments = activeTags.filter((tag) => tag.kind === 'segment').map((tag) => tag.tag_id);
-    const booleans = activeTags.filter((tag) => tag.kind === 'boolean').map((tag) => tag.tag_id);
+    const kindOf = new Map(activeTags.map((tag) => [tag.tag_id, tag.kind]));
+    // A value each category tag takes (its audiences are by value).
+    const categoryValues = new Map(
+      (
+        await db.query(
+          `SELECT DISTINCT ON (tag_id) tag_id, value #>> '{}' AS value FROM customer_tag
+            WHERE tag_id = ANY($1) ORDER BY tag_id, value #>> '{}'`,
+          [activeTags.filter((tag) => tag.kind === 'category').map((tag) => tag.tag_id)],
+        )
+      ).rows.map((row: { tag_id: string; value: string }) => [row.tag_id, row.value]),
+    );
     const drafts = ['bureau_debt_copy', 'bureau_report_copy', 'high_debt_to_income'];
     const runId = (await db.query(`SELECT id FROM evaluation_run WHERE kind = 'activation' LIMIT 1`)).rows[0]
       .id as string;
@@ -145,25 +171,49 @@ describe('bureau data only with bureau:read, on every route', () => {
       if (t.startsWith('/v1/runs/{id}')) return [{ id: runId }, { id: sandboxRunId }];
       if (t.startsWith('/v1/segments/{id}')) return segments.map((id) => ({ id }));
       if (t.includes('/versions/{version}')) return [{ id: 'debt_to_income_ratio', version: '1' }];
-      if (t.startsWith('/v1/tags/{id}/')) return booleans.map((id) => ({ id }));
       if (t.startsWith('/v1/tags/{id}')) return activeTags.map((tag) => ({ id: tag.tag_id }));
       // A route this walk does not know yet still gets well-formed values, and its answer is checked.
       return [benignSegments(operation)];
     };
-    const queries = (operation: Operation): string[] => {
-      if (operation.template.endsWith('/customers') && operation.template.startsWith('/v1/sandbox/'))
+    const asOf = `asOf=${encodeURIComponent(new Date().toISOString())}`;
+    const queries = (operation: Operation, segments: Record<string, string>): string[] => {
+      const t = operation.template;
+      if (t.endsWith('/customers') && t.startsWith('/v1/sandbox/'))
         return drafts.flatMap((tagId) =>
           ['entered', 'left', 'changed'].map((change) => `?change=${change}&tagId=${tagId}`),
         );
-      if (operation.queryParams.includes('asOf'))
-        return ['', `?asOf=${encodeURIComponent(new Date().toISOString())}`];
-      return [''];
+      if (t.endsWith('/explain')) return ['', '?format=text&lang=en', '?format=text&lang=zh'];
+      // A tag's audience: a category by value, a number within bounds; exports with columns, one of
+      // them a bureau field this key may not have.
+      const tagKind = t.startsWith('/v1/tags/{id}/') ? kindOf.get(segments.id) : undefined;
+      const selection =
+        tagKind === 'category'
+          ? [`value=${encodeURIComponent(categoryValues.get(segments.id) ?? 'none')}`]
+          : tagKind === 'number'
+            ? ['min=0&max=1000000']
+            : [''];
+      const columns = operation.queryParams.includes('columns')
+        ? [
+            '',
+            `columns=${encodeURIComponent('tag:debt_to_income_ratio,tag:bureau_score_band,profile:demographics.cityTier')}`,
+            `columns=${encodeURIComponent('profile:bureau.otherDebt')}`,
+          ]
+        : [''];
+      const times = operation.queryParams.includes('asOf') ? ['', asOf] : [''];
+      return selection.flatMap((select) =>
+        columns.flatMap((column) =>
+          times.map((time) => {
+            const parts = [select, column, time].filter((part) => part !== '');
+            return parts.length === 0 ? '' : `?${parts.join('&')}`;
+          }),
+        ),
+      );
     };
 
     for (const operation of operations) {
       if (operation.method === 'GET') {
         for (const segments of choices(operation)) {
-          for (const query of queries(operation)) {
+          for (const query of queries(operation, segments)) {
             const path = fillPath(operation.template, segments) + query;
             const accepts = operation.template.endsWith('/members')
               ? ['application/json', 'text/csv', 'application/x-ndjson']
@@ -232,6 +282,27 @@ describe('bureau data only with bureau:read, on every route', () => {
     const explain = answers.find((answer) => answer.what.includes('/tags/debt_to_income_ratio/explain'));
     expect(explain?.response.status).toBe(200);
     expect(explain?.response.text).toContain('‹redacted›');
+    const inWords = answers.find((answer) =>
+      answer.what.includes('/tags/debt_to_income_ratio/explain?format=text&lang=en'),
+    );
+    expect(inWords?.response.status).toBe(200);
+    expect(inWords?.response.text).toContain('withheld');
+    const byValue = answers.filter(
+      (answer) => answer.what.includes('/members?value=') && answer.response.status === 200,
+    );
+    expect(byValue.length).toBeGreaterThan(0);
+    const bureauColumn = answers.filter((answer) => answer.what.includes('columns=profile%3Abureau'));
+    expect(bureauColumn.length).toBeGreaterThan(0);
+    // Refused: 403 for the scope, or 400 first where the request is wrong in another way (an audience
+    // with no such value, columns on a size).
+    expect(
+      bureauColumn.filter((answer) => answer.response.status < 400).map((answer) => answer.what),
+    ).toEqual([]);
+    expect(bureauColumn.filter((answer) => answer.response.status === 403).length).toBeGreaterThan(0);
+    const stability = answers.find((answer) =>
+      answer.what.startsWith('GET /v1/tags/default_risk_score/stability'),
+    );
+    expect(stability?.response.status).toBe(200);
     const sandboxCustomers = answers.filter(
       (answer) => answer.what.includes('/customers?change=') && answer.response.status === 200,
     );

@@ -2,12 +2,17 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { RequestMethod } from '@nestjs/common';
 import { ApiKeyService, SCOPES, type Scope } from '@tagforge/auth';
 import { AppModule } from '../../apps/api/src/app.module';
-import { REQUIRED_SCOPE, forbiddenMessage } from '../../apps/api/src/auth/require-scope.decorator';
+import {
+  ANY_KEY,
+  ANY_KEY_ROUTE,
+  REQUIRED_SCOPE,
+  forbiddenMessage,
+} from '../../apps/api/src/auth/require-scope.decorator';
 import { openApiDocument } from '../../apps/api/src/create-api-app';
 import { auth, startApi, type ApiHarness } from '../support/api-harness';
 
 interface Operation {
-  'x-required-scope'?: Scope;
+  'x-required-scope'?: Scope | typeof ANY_KEY;
   parameters?: { in: string; name: string; schema?: object }[];
   requestBody?: { content: Record<string, { schema?: Record<string, unknown> }> };
   responses: Record<
@@ -86,7 +91,10 @@ describe('the OpenAPI document', () => {
         if (!operation.responses['429']) problems.push(`${label}: no 429`);
         const forbidden = operation.responses['403']?.content?.['application/json']?.example as
           { error: { message: string } } | undefined;
-        if (!scope || !forbidden?.error.message.startsWith(forbiddenMessage(scope))) {
+        // A route any valid key may call refuses no key for its scopes.
+        if (scope === ANY_KEY) {
+          if (forbidden) problems.push(`${label}: open to any key, yet documents a 403`);
+        } else if (!scope || !forbidden?.error.message.startsWith(forbiddenMessage(scope))) {
           problems.push(`${label}: the 403 example does not name ${scope}: ${forbidden?.error.message}`);
         }
       }
@@ -129,7 +137,7 @@ describe('the OpenAPI document', () => {
 
   it("names each route's scope as its handler enforces it", async () => {
     // What the handlers declare, read from the controllers themselves.
-    const declared = new Map<string, Scope>();
+    const declared = new Map<string, Scope | typeof ANY_KEY>();
     const controllers = Reflect.getMetadata('controllers', AppModule) as (new (...args: never[]) => object)[];
     for (const controller of controllers) {
       const base = Reflect.getMetadata(PATH_METADATA, controller) as string;
@@ -138,7 +146,9 @@ describe('the OpenAPI document', () => {
         if (name === 'constructor' || typeof handler !== 'function') continue;
         const path = Reflect.getMetadata(PATH_METADATA, handler) as string | undefined;
         const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
-        const scope = Reflect.getMetadata(REQUIRED_SCOPE, handler) as Scope | undefined;
+        const scope =
+          (Reflect.getMetadata(REQUIRED_SCOPE, handler) as Scope | undefined) ??
+          (Reflect.getMetadata(ANY_KEY_ROUTE, handler) === true ? ANY_KEY : undefined);
         if (path === undefined || method === undefined || scope === undefined) continue;
         declared.set(`${RequestMethod[method]} ${templateOf(base, path)}`, scope);
       }
@@ -154,18 +164,28 @@ describe('the OpenAPI document', () => {
     const service = api.app.get(ApiKeyService);
     const keys = new Map<Scope, string>();
     for (const scope of new Set(documented.values())) {
+      if (scope === ANY_KEY || scope === undefined) continue;
       const others = SCOPES.filter((candidate) => candidate !== scope && candidate !== 'admin');
-      keys.set(scope!, (await service.create({ name: `all but ${scope}`, scopes: others }, null)).key);
+      keys.set(scope, (await service.create({ name: `all but ${scope}`, scopes: others }, null)).key);
     }
+    // A key with one narrow scope: every route open to any key answers it.
+    const narrow = (await service.create({ name: 'segments only', scopes: ['segments:read'] }, null)).key;
     const wrong: string[] = [];
     for (const { label, template, method, operation } of operations(document).filter(({ template }) =>
       template.startsWith('/v1/'),
     )) {
       const scope = operation['x-required-scope']!;
       const path = template.replace(/\{[^}]+\}/g, (name) => (name === '{version}' ? '1' : 'scope_probe'));
-      const response = await api.http[method as 'get' | 'post' | 'put' | 'patch' | 'delete'](path).set(
-        auth(keys.get(scope)),
-      );
+      const send = (key: string) =>
+        api.http[method as 'get' | 'post' | 'put' | 'patch' | 'delete'](path).set(auth(key));
+      if (scope === ANY_KEY) {
+        const response = await send(narrow);
+        if (response.status === 401 || response.status === 403) {
+          wrong.push(`${label}: open to any key, yet ${response.status} ${JSON.stringify(response.body)}`);
+        }
+        continue;
+      }
+      const response = await send(keys.get(scope)!);
       if (response.status !== 403 || response.body.error?.message !== forbiddenMessage(scope)) {
         wrong.push(`${label}: ${response.status} ${JSON.stringify(response.body)}`);
       }

@@ -1,11 +1,13 @@
 import { truthy } from './json-logic-semantics';
 import { argumentsOf, operatorOf } from './operators';
+import { REDACTED } from './rule-explainer';
 import type { TraceNode } from './rule-interpreter';
 
 // Why a rule holds, in words a call-centre agent reads aloud ("bureau score 754 is at least 680;
 // thin file: no"), from the trace explain() records and the names people use: field titles from the
 // profile schema, tag names from the definitions. Every part of a rule is phrased from its operator;
 // a part no phrase fits is shown as JSON and counted in `fallbacks`, which the catalog test keeps at 0.
+// A trace explain() redacted for the reader (REDACTED values) reads as withheld, like `withheld` paths.
 
 export type NarrativeLanguage = 'en' | 'zh';
 
@@ -228,8 +230,14 @@ class Narrator {
       const condition = this.argument(node, i);
       if (condition === undefined) break;
       conditions.push(condition);
-      if (truthy(condition.value)) {
-        const taken = this.argument(node, i + 1);
+      const taken = this.argument(node, i + 1);
+      // A redacted condition hides whether it held; the trace still tells when its branch ran or a
+      // later part was evaluated, and otherwise it is named as withheld and nothing more is said.
+      const held =
+        condition.value === REDACTED
+          ? taken !== undefined || this.argument(node, i + 2) === undefined
+          : truthy(condition.value);
+      if (held) {
         const reason = this.condition(condition);
         return taken && !this.isLiteralNode(taken) ? [reason, ...this.reasons(taken)] : [reason];
       }
@@ -467,6 +475,7 @@ class Narrator {
     const terms = args.map((arg, i) => ({ arg, child: this.argument(node, i) }));
     const counted = terms.filter(({ child, arg }) => (child ? child.value : arg) !== 0);
     const parts = counted.map(({ child, arg }) => {
+      if (child && this.readsWithheld(child)) return this.operand(child);
       if (child && (child.op === 'if' || child.op === '?:')) {
         const reasons = this.branchReasons(child).join(w.list);
         return child.value === 1 ? reasons : `${this.value(child.value)} (${reasons})`;
@@ -527,7 +536,10 @@ class Narrator {
 
   private readsWithheld(node: TraceNode): boolean {
     if (node.op === 'var')
-      return node.path !== undefined && this.vocabulary.withheld(this.schemaPath(node.path));
+      return (
+        node.value === REDACTED ||
+        (node.path !== undefined && this.vocabulary.withheld(this.schemaPath(node.path)))
+      );
     return node.children.some((child) => this.readsWithheld(child));
   }
 
@@ -581,6 +593,7 @@ class Narrator {
   }
 
   value(value: unknown): string {
+    if (value === REDACTED) return this.words.withheld;
     if (value === null || value === undefined) return this.words.none;
     if (typeof value === 'boolean') return value ? this.words.yes : this.words.no;
     if (typeof value === 'number') {

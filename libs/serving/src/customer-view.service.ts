@@ -214,15 +214,16 @@ export class CustomerViewService {
   }
 
   // The same explanation in words for people (a call-centre agent reads it aloud), in English or
-  // Chinese. Credit-bureau values are withheld unless the reader may see them, and always in a
-  // marketing tag's explanation.
+  // Chinese, built on the structured one as this reader gets it: credit-bureau values (and what is
+  // computed from them alone) are withheld unless the reader may see them, and always in a marketing
+  // tag's explanation; a scorecard states its top reasons in the definition's words.
   async explainText(
     customerId: string,
     tagId: string,
     lang: NarrativeLanguage,
     canReadBureau: boolean,
   ): Promise<{ text: string; fallbacks: number }> {
-    const explanation = await this.explain(customerId, tagId);
+    const explanation = await this.explain(customerId, tagId, { bureau: canReadBureau });
     const active = new Map((await this.definitions.findActive()).map((row) => [row.tagId, row]));
     const marketing = active.get(tagId)?.purpose === 'marketing';
     return explanationText(explanation, {

@@ -9,6 +9,13 @@ import {
 // A structured explanation (CustomerViewService.explain) in words, one line per tag: the tag asked
 // about first, then the tags its rule reads, indented below it.
 
+export interface ExplainedReason {
+  code: string;
+  // Null when the reason's points are computed from data the reader may not see.
+  pointsBelowMax: number | null;
+  text: { en: string; zh: string } | null;
+}
+
 export interface ExplainedTag {
   tagId: string;
   kind: string;
@@ -16,6 +23,8 @@ export interface ExplainedTag {
   evaluatedValue?: unknown;
   agrees?: boolean;
   trace?: TraceNode;
+  // A scorecard: its reasons replace the narrative of its compiled rule (a sum of bins).
+  scorecard?: { reasons: readonly ExplainedReason[] };
   components?: ExplainedTag[];
   redacted?: string;
 }
@@ -31,6 +40,28 @@ export interface ExplanationVocabulary {
 const REDACTED: Record<NarrativeLanguage, string> = {
   en: 'reads credit-bureau data, which is not shown here',
   zh: '涉及征信数据，此处不予展示',
+};
+const SCORECARD: Record<
+  NarrativeLanguage,
+  {
+    reasons: (reasons: string[]) => string;
+    topScore: string;
+    points: (points: string) => string;
+    pointsWithheld: string;
+  }
+> = {
+  en: {
+    reasons: (reasons) => `main reasons: ${reasons.join('; ')}`,
+    topScore: 'no characteristic lowered the score',
+    points: (points) => ` (−${points} points)`,
+    pointsWithheld: ' (points withheld)',
+  },
+  zh: {
+    reasons: (reasons) => `主要原因：${reasons.join('；')}`,
+    topScore: '各项特征均未扣分',
+    points: (points) => `（−${points} 分）`,
+    pointsWithheld: '（分值已隐藏）',
+  },
 };
 const RECOMPUTING: Record<NarrativeLanguage, (value: string) => string> = {
   en: (value) => ` (the rule now gives ${value}; the stored value is being brought up to date)`,
@@ -78,6 +109,20 @@ export function explanationText(
     let reasons: string;
     if (tag.redacted !== undefined || tag.trace === undefined) {
       reasons = REDACTED[lang];
+    } else if (tag.scorecard !== undefined) {
+      // The adverse-action reasons in the definition's words (reasonCodes.texts); a code without text
+      // is shown as the code.
+      const scorecard = SCORECARD[lang];
+      const stated = tag.scorecard.reasons.map((reason) => {
+        if (reason.text === null) fallbacks += 1;
+        const points =
+          reason.pointsBelowMax === null
+            ? scorecard.pointsWithheld
+            : scorecard.points(valueWord('number', reason.pointsBelowMax));
+        return `${reason.text?.[lang] ?? reason.code}${points}`;
+      });
+      reasons = stated.length > 0 ? scorecard.reasons(stated) : scorecard.topScore;
+      if (tag.agrees === false) reasons += RECOMPUTING[lang](valueWord(tag.kind, tag.evaluatedValue));
     } else {
       const definition = vocabulary.definition(tag.tagId);
       const narrative = narrate(definition?.rule, tag.trace, {

@@ -177,6 +177,79 @@ export class TraceNodeDto {
   error?: string;
 }
 
+export class ReasonTextDto {
+  @ApiProperty({ example: 'Card used close to its limit' })
+  en!: string;
+
+  @ApiProperty({ example: '信用卡额度使用率高' })
+  zh!: string;
+}
+
+export class CharacteristicScoreDto {
+  @ApiProperty({ example: 'utilisation' })
+  name!: string;
+
+  @ApiProperty({ description: 'the profile path or tags.<id> it reads', example: 'cards.0.utilization' })
+  var!: string;
+
+  @JsonProperty('the value read (‹redacted› when the reader may not see it)')
+  value!: unknown;
+
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    description: 'the bin it fell in, -1 for missing; null when withheld',
+  })
+  bin!: number | null;
+
+  @ApiProperty({ description: 'the bin in words ("30 <= x < 60", "missing"), or ‹redacted›' })
+  label!: string;
+
+  @ApiProperty({ type: 'number', nullable: true, description: 'points scored; null when withheld' })
+  points!: number | null;
+
+  @ApiProperty({ type: 'number', nullable: true, description: 'best points possible; null when withheld' })
+  maxPoints!: number | null;
+
+  @ApiProperty({ type: 'string', nullable: true })
+  reasonCode!: string | null;
+}
+
+export class ScorecardReasonDto {
+  @ApiProperty({ example: 'UTIL' })
+  code!: string;
+
+  @ApiProperty({ example: 'utilisation' })
+  characteristic!: string;
+
+  @ApiProperty({
+    type: 'number',
+    nullable: true,
+    description: 'points lost against the best bin; null when withheld',
+  })
+  pointsBelowMax!: number | null;
+
+  @ApiProperty({ type: ReasonTextDto, nullable: true, description: 'the reason in words (reasonCodes.texts)' })
+  text!: ReasonTextDto | null;
+}
+
+export class ScorecardExplanationDto {
+  @ApiProperty({ example: 612 })
+  score!: number;
+
+  @ApiProperty({ example: 480 })
+  baseScore!: number;
+
+  @ApiProperty({ type: [CharacteristicScoreDto] })
+  characteristics!: CharacteristicScoreDto[];
+
+  @ApiProperty({
+    type: [ScorecardReasonDto],
+    description: 'the top reason codes, worst first (the adverse-action reasons)',
+  })
+  reasons!: ScorecardReasonDto[];
+}
+
 export class TagExplanationDto {
   @ApiPropertyOptional({ description: 'the explained customer (top level only)', example: 'C0000042' })
   customerId?: string;
@@ -221,6 +294,12 @@ export class TagExplanationDto {
 
   @ApiPropertyOptional({ type: () => TraceNodeDto })
   trace?: TraceNodeDto;
+
+  @ApiPropertyOptional({
+    type: ScorecardExplanationDto,
+    description: "a scorecard tag: each characteristic's points and the top reasons",
+  })
+  scorecard?: ScorecardExplanationDto;
 
   @ApiPropertyOptional({ type: () => [TagExplanationDto], description: 'the tags the rule reads, explained' })
   components?: TagExplanationDto[];
