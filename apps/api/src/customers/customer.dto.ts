@@ -229,7 +229,11 @@ export class ScorecardReasonDto {
   })
   pointsBelowMax!: number | null;
 
-  @ApiProperty({ type: ReasonTextDto, nullable: true, description: 'the reason in words (reasonCodes.texts)' })
+  @ApiProperty({
+    type: ReasonTextDto,
+    nullable: true,
+    description: 'the reason in words (reasonCodes.texts)',
+  })
   text!: ReasonTextDto | null;
 }
 
