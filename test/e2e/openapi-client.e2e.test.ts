@@ -6,9 +6,11 @@ import addFormats from 'ajv-formats';
 import createClient from 'openapi-fetch';
 import openapiTS, { astToString } from 'openapi-typescript';
 import ts from 'typescript';
+import { ApiKeyService } from '@tagforge/auth';
 import { BOOTSTRAP_KEY, startApi, startWorker, type ApiHarness } from '../support/api-harness';
 
 const JOURNEY = join(__dirname, '../fixtures/openapi-client/journey.ts');
+const FOUR_EYES_JOURNEY = join(__dirname, '../fixtures/openapi-client/four-eyes-journey.ts');
 
 // What the journey reports (its module compiles only against the generated client, so it is loaded
 // by path, outside this project's own typecheck).
@@ -24,6 +26,26 @@ interface JourneyModule {
     unknown: string[];
     members: string[];
     changes: { customerId: string; change: string }[];
+  }>;
+}
+
+interface FourEyesModule {
+  fourEyesJourney(
+    maker: ReturnType<typeof createClient>,
+    checker: ReturnType<typeof createClient>,
+    customerId: string,
+  ): Promise<{
+    scopes: string[];
+    driftStates: string[];
+    stabilityCharacteristics: number;
+    scorecardReasons: number;
+    makerApproval: number;
+    changeSetStatuses: string[];
+    activated: { tagId: string; version: number }[];
+    runKind: string;
+    draftStatuses: string[];
+    discarded: string;
+    retirementStatus: string;
   }>;
 }
 
@@ -71,10 +93,50 @@ describe('a client generated from the OpenAPI document', () => {
     await api.close();
   });
 
-  it('compiles the journey against the generated types', async () => {
+  // A fetch that validates every JSON answer against the schema documented for its status.
+  function schemaChecks() {
+    const ajv = addFormats(new Ajv({ strict: false, allErrors: true }));
+    // Literal paths first: /v1/customers/tags:lookup before /v1/customers/{id}, and the longer of two
+    // with as many parameters: /v1/changesets/{id}:approve before /v1/changesets/{id}.
+    const parameters = (template: string) => (template.match(/\{/g) ?? []).length;
+    const ordered = Object.keys(document.paths).sort(
+      (a, b) => parameters(a) - parameters(b) || b.length - a.length,
+    );
+    const templates = ordered.map((template) => ({
+      template,
+      pattern: new RegExp(
+        `^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\\{[^}]+\\\}|\{[^}]+\}/g, '[^/]+')}$`,
+      ),
+    }));
+    const mismatches: string[] = [];
+    let checked = 0;
+    const checkingFetch = async (input: Request): Promise<Response> => {
+      const response = await fetch(input);
+      const url = new URL(input.url);
+      const method = input.method.toLowerCase();
+      const match = templates.find(
+        ({ template, pattern }) => pattern.test(url.pathname) && document.paths[template][method],
+      );
+      const operation = match && document.paths[match.template][method];
+      const schema = operation?.responses[String(response.status)]?.content?.['application/json']?.schema;
+      const label = `${input.method} ${url.pathname} -> ${response.status}`;
+      if (!schema) {
+        mismatches.push(`${label}: no documented JSON schema for this answer`);
+        return response;
+      }
+      const body: unknown = await response.clone().json();
+      const validate = ajv.compile(jsonSchemaOf({ ...schema, components: document.components }) as object);
+      checked += 1;
+      if (!validate(body)) mismatches.push(`${label}: ${ajv.errorsText(validate.errors)}`);
+      return response;
+    };
+    return { mismatches, checkingFetch, checked: () => checked };
+  }
+
+  it('compiles the journeys against the generated types', async () => {
     const generated = join(directory, 'tagforge-api.d.ts');
     writeFileSync(generated, astToString(await openapiTS(document as never)));
-    const program = ts.createProgram([JOURNEY], {
+    const program = ts.createProgram([JOURNEY, FOUR_EYES_JOURNEY], {
       strict: true,
       noEmit: true,
       target: ts.ScriptTarget.ES2022,
@@ -96,35 +158,7 @@ describe('a client generated from the OpenAPI document', () => {
   }, 120_000);
 
   it('runs the journey, every answer matching its documented schema', async () => {
-    const ajv = addFormats(new Ajv({ strict: false, allErrors: true }));
-    // Literal paths first: /v1/customers/tags:lookup before /v1/customers/{id}.
-    const parameters = (template: string) => (template.match(/\{/g) ?? []).length;
-    const ordered = Object.keys(document.paths).sort((a, b) => parameters(a) - parameters(b));
-    const templates = ordered.map((template) => ({
-      template,
-      pattern: new RegExp(
-        `^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\\{[^}]+\\\}|\{[^}]+\}/g, '[^/]+')}$`,
-      ),
-    }));
-    const mismatches: string[] = [];
-    let checked = 0;
-    const checkingFetch = async (input: Request): Promise<Response> => {
-      const response = await fetch(input);
-      const url = new URL(input.url);
-      const match = templates.find(({ pattern }) => pattern.test(url.pathname));
-      const operation = match && document.paths[match.template][input.method.toLowerCase()];
-      const schema = operation?.responses[String(response.status)]?.content?.['application/json']?.schema;
-      const label = `${input.method} ${url.pathname} -> ${response.status}`;
-      if (!schema) {
-        mismatches.push(`${label}: no documented JSON schema for this answer`);
-        return response;
-      }
-      const body: unknown = await response.clone().json();
-      const validate = ajv.compile(jsonSchemaOf({ ...schema, components: document.components }) as object);
-      checked += 1;
-      if (!validate(body)) mismatches.push(`${label}: ${ajv.errorsText(validate.errors)}`);
-      return response;
-    };
+    const { mismatches, checkingFetch, checked } = schemaChecks();
     const { journey } = (await import(JOURNEY)) as JourneyModule;
     const client = createClient({
       baseUrl,
@@ -133,7 +167,7 @@ describe('a client generated from the OpenAPI document', () => {
     });
     const result = await journey(client, 'JOURNEY');
     expect(mismatches).toEqual([]);
-    expect(checked).toBeGreaterThan(8);
+    expect(checked()).toBeGreaterThan(8);
     expect(result).toMatchObject({ written: 1, batchOk: 4, unknown: ['JOURNEY-nobody'] });
     expect(result.evaluatedVersion).toBe(1);
     expect(result.lookupTags).toEqual([
@@ -143,5 +177,40 @@ describe('a client generated from the OpenAPI document', () => {
     expect(result.members).toEqual(['JOURNEY-1', 'JOURNEY-2', 'JOURNEY-4']);
     expect(result.changes).toContainEqual({ customerId: 'JOURNEY-1', change: 'exited' });
     expect(result.changes.filter((change) => change.customerId === 'JOURNEY-1')).toHaveLength(1);
+  }, 120_000);
+
+  it('drives the definition routes under maker-checker, every answer matching its documented schema', async () => {
+    const governed = await startApi({ REQUIRE_APPROVAL: 'true' });
+    try {
+      await governed.app.listen(0, '127.0.0.1');
+      const url = await governed.app.getUrl();
+      const checkerKey = (
+        await governed.app
+          .get(ApiKeyService)
+          .create({ name: 'checker', scopes: ['definitions:write', 'tags:read'] }, null)
+      ).key;
+      const { mismatches, checkingFetch, checked } = schemaChecks();
+      const client = (key: string) =>
+        createClient({ baseUrl: url, headers: { Authorization: `Bearer ${key}` }, fetch: checkingFetch });
+      const { fourEyesJourney } = (await import(FOUR_EYES_JOURNEY)) as FourEyesModule;
+      const result = await fourEyesJourney(client(BOOTSTRAP_KEY), client(checkerKey), 'FOUR-EYES-1');
+      expect(mismatches).toEqual([]);
+      expect(checked()).toBeGreaterThan(15);
+      expect(result).toMatchObject({
+        scopes: ['admin'],
+        driftStates: ['changed', 'only-in-folder', 'only-live', 'same'],
+        makerApproval: 403,
+        changeSetStatuses: ['pending', 'pending', 'approved'],
+        activated: [{ tagId: 'low_risk', version: 2 }],
+        runKind: 'activation',
+        draftStatuses: ['created', 'unchanged'],
+        discarded: 'discarded',
+        retirementStatus: 'discarded',
+      });
+      expect(result.stabilityCharacteristics).toBeGreaterThan(0);
+      expect(result.scorecardReasons).toBeGreaterThan(0);
+    } finally {
+      await governed.close();
+    }
   }, 120_000);
 });

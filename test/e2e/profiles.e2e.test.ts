@@ -98,8 +98,9 @@ describe('profile ingestion', () => {
       .post('/v1/profiles:batch')
       .set({ ...auth(), 'Content-Type': 'application/x-ndjson' })
       .send('{"customerId":"C-future","patch":{"asOf":{"deposits":"2099-01-01"},"deposits":{"balance":1}}}\n')
-      .expect(200);
-    expect(batch.body.results[0]).toMatchObject({
+      .expect(422);
+    // Its only line failed: the per-line report is the error's details.
+    expect(batch.body.error.details[0]).toMatchObject({
       status: 'error',
       error: { details: [{ pointer: '/asOf/deposits' }] },
     });
