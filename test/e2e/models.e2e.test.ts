@@ -83,6 +83,29 @@ describe('model tags', () => {
       characteristic: 'Days past due now',
       text: { en: 'Card payment is overdue', zh: '信用卡当前逾期' },
     });
+    // In words for the call-centre agent: the score, then the same reasons in each language.
+    const inWords = async (lang: 'en' | 'zh') =>
+      (
+        await api.http
+          .get(`/v1/customers/UCI-1/tags/default_risk_score/explain?format=text&lang=${lang}`)
+          .set(auth())
+          .expect(200)
+      ).text.split('\n')[0];
+    const printed = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 2 });
+    const score = printed(value as number);
+    const english = await inWords('en');
+    const chinese = await inWords('zh');
+    expect(english).toMatch(
+      new RegExp(`^Default risk score \\(card scorecard\\): ${score} — main reasons: `),
+    );
+    expect(chinese).toMatch(new RegExp(`^违约风险评分卡：${score} —— 主要原因：`));
+    for (const reason of scorecard.reasons as {
+      text: { en: string; zh: string };
+      pointsBelowMax: number;
+    }[]) {
+      expect(english).toContain(`${reason.text.en} (−${printed(reason.pointsBelowMax)} points)`);
+      expect(chinese).toContain(`${reason.text.zh}（−${printed(reason.pointsBelowMax)} 分）`);
+    }
   });
 
   it('measures the PSI of the score and of each characteristic against the training distribution', async () => {
