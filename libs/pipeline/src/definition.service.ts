@@ -660,6 +660,36 @@ export class DefinitionService implements OnApplicationBootstrap {
         manager,
       );
       await this.definitions.setChangeSetStatus(id, { status: 'activated', runId: created.id }, manager);
+      // One row per definition as well, as every other path writes them: what was active when
+      // (asOf answers) is read from these.
+      for (const [tagId, version] of Object.entries(activated)) {
+        await this.audit.append(
+          {
+            actorKeyId: actor.keyId,
+            actorName: actor.name,
+            action: 'definition.activate',
+            entity: 'tag_definition',
+            entityId: `${tagId}@${version}`,
+            before: previous[tagId] === null ? null : { version: previous[tagId] },
+            after: { version, runId: created.id, changeSetId: id },
+          },
+          manager,
+        );
+      }
+      for (const [tagId, version] of Object.entries(retired)) {
+        await this.audit.append(
+          {
+            actorKeyId: actor.keyId,
+            actorName: actor.name,
+            action: 'definition.retire',
+            entity: 'tag_definition',
+            entityId: `${tagId}@${version}`,
+            before: { version, status: 'active' },
+            after: { status: 'retired', runId: created.id, changeSetId: id },
+          },
+          manager,
+        );
+      }
       await this.audit.append(
         {
           actorKeyId: actor.keyId,

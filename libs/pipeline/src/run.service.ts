@@ -237,7 +237,9 @@ export class RunService {
         return { stopped: false, rollbackRunId: null };
       }
       const restored =
-        run.kind === 'activation' || run.kind === 'retirement' ? await this.restore(run, manager) : null;
+        run.kind === 'activation' || run.kind === 'retirement'
+          ? await this.restore(run, actor, manager)
+          : null;
       const rollback =
         restored && restored.tags.length + restored.retire.length > 0
           ? await this.create('rollback', { ...restored, rollbackOf: run.id }, actor.name, manager)
@@ -269,22 +271,44 @@ export class RunService {
     return outcome;
   }
 
+  // Each definition put back is audited as an activation or retirement of its own, as every change of
+  // what is active is: asOf answers read which version was active when from these rows.
   private async restore(
     run: EvaluationRunEntity,
+    actor: { keyId: string | null; name: string },
     manager: EntityManager,
   ): Promise<{ tags: string[]; retire: string[]; versions: Record<string, number | null> }> {
     const scope = run.scope as DefinitionRunScope;
     const tags: string[] = [];
     const retire: string[] = [];
     const versions: Record<string, number | null> = {};
+    const audited = (action: 'definition.activate' | 'definition.retire', tagId: string, version: number) =>
+      this.audit.append(
+        {
+          actorKeyId: actor.keyId,
+          actorName: actor.name,
+          action,
+          entity: 'tag_definition',
+          entityId: `${tagId}@${version}`,
+          before: null,
+          after: {
+            ...(action === 'definition.activate' ? { version } : { status: 'inactive' }),
+            source: 'rollback',
+            rollbackOf: run.id,
+          },
+        },
+        manager,
+      );
     for (const [tagId, version] of Object.entries(scope.activated ?? {})) {
       if ((await this.definitions.findActiveVersion(tagId, manager))?.version !== version) continue;
       const previous = scope.previous?.[tagId] ?? null;
       if (previous === null) {
         await this.definitions.deactivate(tagId, manager);
+        await audited('definition.retire', tagId, version);
         retire.push(tagId);
       } else {
         await this.definitions.setActive(tagId, previous, manager);
+        await audited('definition.activate', tagId, previous);
         tags.push(tagId);
       }
       versions[tagId] = previous;
@@ -292,6 +316,7 @@ export class RunService {
     for (const [tagId, version] of Object.entries(scope.retired ?? {})) {
       if (await this.definitions.findActiveVersion(tagId, manager)) continue;
       await this.definitions.setActive(tagId, version, manager);
+      await audited('definition.activate', tagId, version);
       tags.push(tagId);
       versions[tagId] = version;
     }
