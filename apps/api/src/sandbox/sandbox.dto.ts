@@ -268,9 +268,23 @@ export class PublishedDto {
     type: 'array',
     items: {
       type: 'object',
-      properties: { tagId: { type: 'string' }, version: { type: 'integer' } },
-      required: ['tagId', 'version'],
+      properties: {
+        tagId: { type: 'string' },
+        version: { type: 'integer' },
+        status: {
+          type: 'string',
+          enum: ['created', 'unchanged'],
+          description: 'unchanged: equal to the active version or the newest draft; nothing was created',
+        },
+        matches: { type: 'string', enum: ['active', 'draft'] },
+      },
+      required: ['tagId', 'version', 'status'],
     },
   })
-  drafts!: { tagId: string; version: number }[];
+  drafts!: {
+    tagId: string;
+    version: number;
+    status: 'created' | 'unchanged';
+    matches?: 'active' | 'draft';
+  }[];
 }
