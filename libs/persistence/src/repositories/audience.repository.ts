@@ -178,7 +178,11 @@ export class AudienceRepository {
     limit: number,
     filter: MembershipFilter = IS_SET,
   ): Promise<MembershipChange[]> {
-    const params: unknown[] = [tagId, after?.txid ?? '0', after?.seq ?? '0', limit];
+    // The horizon is read in a statement of its own, before the read: within one statement the
+    // snapshot is taken at its start and pg_stat_activity later, so a transaction committing in
+    // between would neither hold the horizon back nor have its rows read, and the cursor could pass them.
+    const { txid: horizon } = await this.feedHead();
+    const params: unknown[] = [tagId, after?.txid ?? '0', after?.seq ?? '0', limit, horizon];
     const entered = matches('new_value', filter, params);
     const left = matches('old_value', filter, params);
     const rows: {
@@ -191,7 +195,7 @@ export class AudienceRepository {
     }[] = await this.dataSource.query(
       `SELECT txid, seq, customer_id, ${entered} AS entered, at, tag_version FROM tag_event
         WHERE tag_id = $1 AND (txid, seq) > ($2::bigint, $3::bigint)
-          AND txid < (${FEED_HORIZON})
+          AND txid < $5::bigint
           AND (${left}) <> (${entered})
         ORDER BY txid, seq LIMIT $4`,
       params,
