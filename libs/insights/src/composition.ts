@@ -18,7 +18,7 @@ export interface BreakdownRow {
 }
 
 // Rows in the order of `order` (bins keep theirs), then any other key by population count; customers
-// without a value are a row of their own (key null) when there are any.
+// without a value are a row of their own (key null, last) when there are any.
 export function breakdown(
   audience: readonly GroupCount[],
   audienceTotal: number,
@@ -29,7 +29,10 @@ export function breakdown(
   const inAudience = withMissing(audience, audienceTotal);
   const inPopulation = withMissing(population, populationTotal);
   const keys = new Set<string | null>(order ?? []);
-  const byPopulation = [...inPopulation.entries()].sort((a, b) => b[1] - a[1] || compareKeys(a[0], b[0]));
+  // Customers without a value come last, whatever their number.
+  const byPopulation = [...inPopulation.entries()].sort(
+    (a, b) => Number(a[0] === null) - Number(b[0] === null) || b[1] - a[1] || compareKeys(a[0], b[0]),
+  );
   for (const [key] of byPopulation) keys.add(key);
   for (const key of inAudience.keys()) keys.add(key);
   const rows: BreakdownRow[] = [];
