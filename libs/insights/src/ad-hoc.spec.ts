@@ -1,5 +1,5 @@
-import jsonLogic from 'json-logic-js';
 import fc from 'fast-check';
+import { referenceApply, truthy } from '@tagforge/rules';
 import { checkAdHocRule, selectCombinations, type TagKindOf } from './ad-hoc';
 
 const KINDS: Record<string, 'boolean' | 'category' | 'number' | 'segment'> = {
@@ -29,7 +29,7 @@ describe('ad-hoc rules', () => {
     expect(codes({ log: 1 })).not.toEqual([]);
   });
 
-  it('selects the combinations json-logic-js selects, absent booleans reading false', () => {
+  it('selects the combinations the reference json-logic-js selects, absent booleans reading false', () => {
     const values = fc.record(
       {
         high_intent: fc.constant(true),
@@ -59,7 +59,7 @@ describe('ad-hoc rules', () => {
               age_band: held.age_band ?? null,
               risk_score: held.risk_score ?? null,
             };
-            return jsonLogic.truthy(jsonLogic.apply(rule, { tags }));
+            return truthy(referenceApply(rule, { tags }, 0));
           });
           expect(selected).toEqual(reference);
           expect(size).toBe(reference.reduce((sum, combination) => sum + combination.customers, 0));
