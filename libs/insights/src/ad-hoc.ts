@@ -61,6 +61,23 @@ export function checkAdHocRule(
 }
 
 // One combination of stored values (tag id -> value, absent tags left out) and how many customers hold it.
+
+// The stored values of a combination read as a mask of held tags (bit i: tagIds[i]) and the values
+// of the held tags that are not boolean: a held boolean tag or segment is stored as true.
+export function combinationValues(
+  tagIds: readonly string[],
+  kindOf: TagKindOf,
+  mask: number,
+  values: Record<string, unknown>,
+): Record<string, unknown> {
+  const held: Record<string, unknown> = {};
+  tagIds.forEach((tagId, i) => {
+    if ((mask & (1 << i)) === 0) return;
+    const kind = kindOf(tagId);
+    held[tagId] = kind === 'boolean' || kind === 'segment' ? true : values[tagId];
+  });
+  return held;
+}
 export interface Combination {
   values: Record<string, unknown>;
   customers: number;
@@ -68,14 +85,14 @@ export interface Combination {
 
 // The combinations the rule selects, and how many customers they hold. Absent tags read as the
 // evaluator reads them: false for boolean tags and segments, null otherwise.
-export function selectCombinations(
+export function selectCombinations<T extends Combination>(
   adHoc: AdHocRule,
   kindOf: TagKindOf,
-  combinations: readonly Combination[],
+  combinations: readonly T[],
   now: number,
-): { selected: Combination[]; size: number } {
+): { selected: T[]; size: number } {
   const evaluate = compile(adHoc.rule);
-  const selected: Combination[] = [];
+  const selected: T[] = [];
   let size = 0;
   for (const combination of combinations) {
     const tags: Record<string, unknown> = {};

@@ -6,6 +6,8 @@ import {
   InsightRepository,
   TagDefinitionRepository,
   type AudienceSelector,
+  type CombinationTag,
+  type TagCombination,
   type TagDefinitionEntity,
 } from '@tagforge/persistence';
 import { isBureauPath } from '@tagforge/rules';
@@ -13,6 +15,7 @@ import { AudienceService, csvField, streamPages, type ExportFormat } from '@tagf
 import {
   MAX_COMBINATIONS,
   checkAdHocRule,
+  combinationValues,
   selectCombinations,
   type AdHocRule,
   type TagKindOf,
@@ -176,18 +179,11 @@ export class InsightsService {
   }
 
   async count(rule: unknown, options: { asOf?: Date; sample: number }): Promise<CountAnswer> {
-    const { adHoc, selected, size, combinations } = await this.select(rule, options.asOf);
-    const population = await this.insights.population(options.asOf);
+    const { adHoc, tags, selected, size, combinations, population } = await this.select(rule, options.asOf);
     const sample =
       options.sample === 0
         ? []
-        : await this.insights.membersWithCombinations(
-            adHoc.tagIds,
-            selected,
-            options.asOf,
-            null,
-            options.sample,
-          );
+        : await this.insights.membersWithCombinations(tags, selected, options.asOf, null, options.sample);
     return {
       ...(options.asOf ? { asOf: options.asOf.toISOString() } : {}),
       tags: adHoc.tagIds,
@@ -205,13 +201,13 @@ export class InsightsService {
     options: { asOf?: Date; format: ExportFormat },
     open: () => Writable,
   ): Promise<void> {
-    const { adHoc, selected } = await this.select(rule, options.asOf);
+    const { tags, selected } = await this.select(rule, options.asOf);
     await streamPages(open(), {
       header: options.format === 'csv' ? csvField('customer_id') : null,
       pageSize: EXPORT_PAGE,
       page: async (after) => {
         const ids = await this.insights.membersWithCombinations(
-          adHoc.tagIds,
+          tags,
           selected,
           options.asOf,
           after,
@@ -364,7 +360,14 @@ export class InsightsService {
   private async select(
     rule: unknown,
     asOf: Date | undefined,
-  ): Promise<{ adHoc: AdHocRule; selected: Record<string, unknown>[]; size: number; combinations: number }> {
+  ): Promise<{
+    adHoc: AdHocRule;
+    tags: CombinationTag[];
+    selected: Pick<TagCombination, 'mask' | 'values'>[];
+    size: number;
+    combinations: number;
+    population: number;
+  }> {
     const catalog = asOf ? await this.definitions.activeAt(asOf) : await this.definitions.findActive();
     const kinds = new Map(catalog.map((row) => [row.tagId, row.kind]));
     const kindOf: TagKindOf = (tagId) => kinds.get(tagId);
@@ -374,26 +377,38 @@ export class InsightsService {
         problems: checked.problems,
       });
     }
-    const held =
-      checked.tagIds.length === 0
-        ? []
-        : await this.insights.combinations(checked.tagIds, asOf, MAX_COMBINATIONS + 1);
+    const tags = checked.tagIds.map((tagId) => ({
+      tagId,
+      boolean: kindOf(tagId) === 'boolean' || kindOf(tagId) === 'segment',
+    }));
+    const [held, population] = await Promise.all([
+      tags.length === 0 ? Promise.resolve([]) : this.insights.combinations(tags, asOf, MAX_COMBINATIONS + 1),
+      this.insights.population(asOf),
+    ]);
     if (held.length > MAX_COMBINATIONS) {
       throw new TagforgeException(
         ErrorCode.ValidationFailed,
         `the tags of this rule take more than ${MAX_COMBINATIONS} combinations of values; bound its number tags in a tag of their own or read fewer tags`,
       );
     }
-    const population = await this.insights.population(asOf);
     const holders = held.reduce((sum, combination) => sum + combination.customers, 0);
     // Customers holding none of the tags are one more combination: every tag absent.
-    const all = population > holders ? [...held, { values: {}, customers: population - holders }] : held;
+    const all = [
+      ...held,
+      ...(population > holders ? [{ mask: 0, values: {}, customers: population - holders }] : []),
+    ].map((combination) => ({
+      key: { mask: combination.mask, values: combination.values },
+      values: combinationValues(checked.tagIds, kindOf, combination.mask, combination.values),
+      customers: combination.customers,
+    }));
     const { selected, size } = selectCombinations(checked, kindOf, all, Date.now());
     return {
       adHoc: checked,
-      selected: selected.map((combination) => combination.values),
+      tags,
+      selected: selected.map((combination) => combination.key),
       size,
       combinations: all.length,
+      population,
     };
   }
 

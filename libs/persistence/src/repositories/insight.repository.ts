@@ -62,7 +62,7 @@ export class InsightRepository {
       (audience, i) =>
         `SELECT customer_id, ${2 ** i} AS bit FROM (${membersOf(audience, asOf, params)}) m${i}`,
     );
-    const rows: { mask: number; customers: number }[] = await this.dataSource.query(
+    const rows: { mask: number; customers: number }[] = await this.analytical(
       `SELECT mask, count(*)::int AS customers FROM (
          SELECT bit_or(bit) AS mask FROM (${branches.join(' UNION ALL ')}) members GROUP BY customer_id) masks
         GROUP BY mask`,
@@ -71,70 +71,81 @@ export class InsightRepository {
     return rows;
   }
 
-  // The distinct combinations of values of `tagIds` that customers hold (absent tags left out of the
-  // object), with how many hold each; customers holding none of the tags are not counted (the caller
-  // knows the population). At most `limit` combinations: the caller refuses a rule past it.
+  // The distinct combinations of the tags `tags` that customers hold, with how many hold each: `mask`
+  // has bit i set when the customer holds tags[i]; `values` the values of the held tags that are not
+  // boolean (a boolean tag or segment is stored as true: its bit says it all, and its rows are read
+  // from the index alone). Customers holding none of the tags are not counted (the caller knows the
+  // population). At most `limit` combinations: the caller refuses a rule past it.
   async combinations(
-    tagIds: readonly string[],
+    tags: readonly CombinationTag[],
     asOf: Date | undefined,
     limit: number,
-  ): Promise<{ values: Record<string, unknown>; customers: number }[]> {
+  ): Promise<TagCombination[]> {
     const params: unknown[] = [];
-    const sources = tagIds.map(
-      (tagId) =>
-        `SELECT customer_id, ${literalParam(tagId, params)}::text AS tag_id, value FROM (${valuesOf(tagId, asOf, params)}) v`,
-    );
+    const source = combinationSource(tags, asOf, params);
     params.push(limit);
-    const rows: { vals: Record<string, unknown>; customers: number }[] = await this.dataSource.query(
-      `SELECT vals, count(*)::int AS customers FROM (
-         SELECT jsonb_object_agg(tag_id, value) AS vals FROM (${sources.join(' UNION ALL ')}) t GROUP BY customer_id) c
-        GROUP BY vals LIMIT $${params.length}`,
-      params,
-    );
-    return rows.map((row) => ({ values: row.vals, customers: row.customers }));
+    const rows: { mask: number; vals: Record<string, unknown> | null; customers: number }[] =
+      await this.analytical(
+        `SELECT mask, vals, count(*)::int AS customers FROM (
+         SELECT ${COMBINATION} FROM (${source}) t GROUP BY customer_id) c
+        GROUP BY mask, vals LIMIT $${params.length}`,
+        params,
+      );
+    return rows.map((row) => ({ mask: row.mask, values: row.vals ?? {}, customers: row.customers }));
   }
 
-  // A page of the customers (in id order, after `after`) whose combination of values of `tagIds` is
-  // one of `selected` (an empty object: holds none of them).
+  // A page of the customers (in id order, after `after`) whose combination is one of `selected`
+  // (mask 0: holds none of the tags).
   async membersWithCombinations(
-    tagIds: readonly string[],
-    selected: readonly Record<string, unknown>[],
+    tags: readonly CombinationTag[],
+    selected: readonly Pick<TagCombination, 'mask' | 'values'>[],
     asOf: Date | undefined,
     after: string | null,
     limit: number,
   ): Promise<string[]> {
     if (selected.length === 0) return [];
-    const includesNone = selected.some((values) => Object.keys(values).length === 0);
-    const params: unknown[] = [
-      tagIds,
-      selected.map((values) => JSON.stringify(values)),
-      after,
-      limit,
-      asOf ?? null,
-    ];
-    const lateral = asOf
-      ? `SELECT jsonb_object_agg(l.tag_id, l.new_value) FILTER (WHERE l.new_value IS NOT NULL) AS vals FROM (
-           SELECT DISTINCT ON (e.tag_id) e.tag_id, e.new_value FROM tag_event e
-            WHERE e.customer_id = p.customer_id AND e.tag_id = ANY($1::varchar[]) AND e.at <= $5
-            ORDER BY e.tag_id, e.at DESC, e.seq DESC) l`
-      : `SELECT jsonb_object_agg(t.tag_id, t.value) AS vals FROM customer_tag t
-           WHERE t.customer_id = p.customer_id AND t.tag_id = ANY($1::varchar[])`;
-    // Without the empty combination only holders of one of the tags can match: start from their rows.
-    const sql =
-      includesNone || asOf
-        ? `SELECT p.customer_id FROM customer_profile p LEFT JOIN LATERAL (${lateral}) a ON true
-            WHERE p.version > 0 AND ($5::timestamptz IS NULL OR p.created_at <= $5)
-              AND ($3::varchar IS NULL OR p.customer_id > $3)
-              AND coalesce(a.vals, '{}'::jsonb) = ANY($2::jsonb[])
-            ORDER BY p.customer_id LIMIT $4`
-        : `SELECT customer_id FROM (
-             SELECT customer_id, jsonb_object_agg(tag_id, value) AS vals FROM customer_tag
-              WHERE tag_id = ANY($1::varchar[]) AND ($3::varchar IS NULL OR customer_id > $3)
-                AND $5::timestamptz IS NULL
-              GROUP BY customer_id) c
-            WHERE vals = ANY($2::jsonb[]) ORDER BY customer_id LIMIT $4`;
-    const rows: { customer_id: string }[] = await this.dataSource.query(sql, params);
+    const keys = selected.map((combination) => JSON.stringify([combination.mask, combination.values]));
+    const includesNone = selected.some((combination) => combination.mask === 0);
+    let sql: string;
+    const params: unknown[] = [];
+    if (includesNone) {
+      // Customers holding none of the tags can match: walk the profiles, each with its tags.
+      params.push(
+        tags.map((tag) => tag.tagId),
+        tags.filter((tag) => !tag.boolean).map((tag) => tag.tagId),
+      );
+      const held = asOf
+        ? `SELECT l.tag_id, l.new_value AS value FROM (
+             SELECT DISTINCT ON (e.tag_id) e.tag_id, e.new_value FROM tag_event e
+              WHERE e.customer_id = p.customer_id AND e.tag_id = ANY($1::varchar[]) AND e.at <= $${params.push(asOf)}
+              ORDER BY e.tag_id, e.at DESC, e.seq DESC) l WHERE l.new_value IS NOT NULL`
+        : `SELECT t.tag_id, t.value FROM customer_tag t WHERE t.customer_id = p.customer_id AND t.tag_id = ANY($1::varchar[])`;
+      sql = `SELECT p.customer_id FROM customer_profile p LEFT JOIN LATERAL (
+               SELECT bit_or(1 << (array_position($1::varchar[], h.tag_id) - 1)) AS mask,
+                      jsonb_object_agg(h.tag_id, h.value) FILTER (WHERE h.tag_id = ANY($2::varchar[])) AS vals
+                 FROM (${held}) h) a ON true
+              WHERE p.version > 0 AND ($${params.push(asOf ?? null)}::timestamptz IS NULL OR p.created_at <= $${params.length})
+                AND ($${params.push(after)}::varchar IS NULL OR p.customer_id > $${params.length})
+                AND jsonb_build_array(coalesce(a.mask, 0), coalesce(a.vals, '{}'::jsonb)) = ANY($${params.push(keys)}::jsonb[])
+              ORDER BY p.customer_id LIMIT $${params.push(limit)}`;
+    } else {
+      const source = combinationSource(tags, asOf, params, after);
+      sql = `SELECT customer_id FROM (
+               SELECT customer_id, ${COMBINATION} FROM (${source}) t GROUP BY customer_id) c
+              WHERE jsonb_build_array(mask, coalesce(vals, '{}'::jsonb)) = ANY($${params.push(keys)}::jsonb[])
+              ORDER BY customer_id LIMIT $${params.push(limit)}`;
+    }
+    const rows: { customer_id: string }[] = await this.analytical(sql, params);
     return rows.map((row) => row.customer_id);
+  }
+
+  // Aggregations over up to millions of rows: a larger work_mem for this statement's transaction
+  // keeps the per-customer hash in memory instead of spilling it to disk in batches.
+  private analytical<T>(sql: string, params: unknown[]): Promise<T> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query(`SET LOCAL work_mem = '${ANALYTICAL_WORK_MEM}'`);
+      return manager.query(sql, params) as Promise<T>;
+    });
   }
 
   // Holders of each value of a category tag (now or at an instant), inside an audience when one is given.
@@ -204,7 +215,48 @@ export class InsightRepository {
   }
 }
 
-function literalParam(value: unknown, params: unknown[]): string {
-  params.push(value);
-  return `$${params.length}`;
+export const ANALYTICAL_WORK_MEM = '64MB';
+
+// A tag an ad-hoc rule reads, and whether it is a boolean tag or segment (stored as true).
+export interface CombinationTag {
+  tagId: string;
+  boolean: boolean;
+}
+
+export interface TagCombination {
+  mask: number;
+  // the values of the held tags that are not boolean
+  values: Record<string, unknown>;
+  customers: number;
+}
+
+// Per customer: the bit mask of the tags held and the values of the non-boolean ones.
+const COMBINATION = `bit_or(bit) AS mask, jsonb_object_agg(tag_id, value) FILTER (WHERE valued) AS vals`;
+
+// Rows (customer_id, tag_id, bit, value, valued) of the tags' holders, now or at an instant; boolean
+// tags without their value (an index-only read now), customers after `after` only when given.
+function combinationSource(
+  tags: readonly CombinationTag[],
+  asOf: Date | undefined,
+  params: unknown[],
+  after: string | null = null,
+): string {
+  const afterParam = `$${params.push(after)}::varchar`;
+  return tags
+    .map((tag, i) => {
+      const tagParam = `$${params.push(tag.tagId)}::varchar`;
+      const bit = 2 ** i;
+      const value = tag.boolean ? 'NULL::jsonb' : 'value';
+      if (!asOf) {
+        return `SELECT customer_id, ${tagParam} AS tag_id, ${bit} AS bit, ${value} AS value, ${!tag.boolean} AS valued
+                  FROM customer_tag WHERE tag_id = ${tagParam} AND (${afterParam} IS NULL OR customer_id > ${afterParam})`;
+      }
+      const at = `$${params.push(asOf)}`;
+      return `SELECT customer_id, ${tagParam} AS tag_id, ${bit} AS bit, ${value} AS value, ${!tag.boolean} AS valued FROM (
+                SELECT DISTINCT ON (customer_id) customer_id, new_value AS value FROM tag_event
+                 WHERE tag_id = ${tagParam} AND at <= ${at} AND (${afterParam} IS NULL OR customer_id > ${afterParam})
+                 ORDER BY customer_id, at DESC, seq DESC) l
+               WHERE value IS NOT NULL`;
+    })
+    .join(' UNION ALL ');
 }
