@@ -44,7 +44,7 @@ export class InsightRepository {
 
   // Customers with a profile (now, or created at or before the instant: erased customers are gone).
   async population(asOf?: Date): Promise<number> {
-    const rows: { n: number }[] = await this.dataSource.query(
+    const rows: { n: number }[] = await this.analytical(
       `SELECT count(*)::int AS n FROM customer_profile WHERE version > 0 AND ($1::timestamptz IS NULL OR created_at <= $1)`,
       [asOf ?? null],
     );
@@ -105,45 +105,37 @@ export class InsightRepository {
   ): Promise<string[]> {
     if (selected.length === 0) return [];
     const keys = selected.map((combination) => JSON.stringify([combination.mask, combination.values]));
-    const includesNone = selected.some((combination) => combination.mask === 0);
-    let sql: string;
-    const params: unknown[] = [];
-    if (includesNone) {
-      // Customers holding none of the tags can match: walk the profiles, each with its tags.
-      params.push(
-        tags.map((tag) => tag.tagId),
-        tags.filter((tag) => !tag.boolean).map((tag) => tag.tagId),
-      );
-      const held = asOf
-        ? `SELECT l.tag_id, l.new_value AS value FROM (
-             SELECT DISTINCT ON (e.tag_id) e.tag_id, e.new_value FROM tag_event e
-              WHERE e.customer_id = p.customer_id AND e.tag_id = ANY($1::varchar[]) AND e.at <= $${params.push(asOf)}
-              ORDER BY e.tag_id, e.at DESC, e.seq DESC) l WHERE l.new_value IS NOT NULL`
-        : `SELECT t.tag_id, t.value FROM customer_tag t WHERE t.customer_id = p.customer_id AND t.tag_id = ANY($1::varchar[])`;
-      sql = `SELECT p.customer_id FROM customer_profile p LEFT JOIN LATERAL (
-               SELECT bit_or(1 << (array_position($1::varchar[], h.tag_id) - 1)) AS mask,
-                      jsonb_object_agg(h.tag_id, h.value) FILTER (WHERE h.tag_id = ANY($2::varchar[])) AS vals
-                 FROM (${held}) h) a ON true
-              WHERE p.version > 0 AND ($${params.push(asOf ?? null)}::timestamptz IS NULL OR p.created_at <= $${params.length})
-                AND ($${params.push(after)}::varchar IS NULL OR p.customer_id > $${params.length})
-                AND jsonb_build_array(coalesce(a.mask, 0), coalesce(a.vals, '{}'::jsonb)) = ANY($${params.push(keys)}::jsonb[])
-              ORDER BY p.customer_id LIMIT $${params.push(limit)}`;
-    } else {
-      const source = combinationSource(tags, asOf, params, after);
-      sql = `SELECT customer_id FROM (
-               SELECT customer_id, ${COMBINATION} FROM (${source}) t GROUP BY customer_id) c
-              WHERE jsonb_build_array(mask, coalesce(vals, '{}'::jsonb)) = ANY($${params.push(keys)}::jsonb[])
-              ORDER BY customer_id LIMIT $${params.push(limit)}`;
-    }
+    // Walks the profiles in id order, each with its held tags (a primary-key probe): a page stops as
+    // soon as it has `limit` members, and customers holding none of the tags can match too.
+    const params: unknown[] = [
+      tags.map((tag) => tag.tagId),
+      tags.filter((tag) => !tag.boolean).map((tag) => tag.tagId),
+    ];
+    const held = asOf
+      ? `SELECT l.tag_id, l.new_value AS value FROM (
+           SELECT DISTINCT ON (e.tag_id) e.tag_id, e.new_value FROM tag_event e
+            WHERE e.customer_id = p.customer_id AND e.tag_id = ANY($1::varchar[]) AND e.at <= $${params.push(asOf)}
+            ORDER BY e.tag_id, e.at DESC, e.seq DESC) l WHERE l.new_value IS NOT NULL`
+      : `SELECT t.tag_id, t.value FROM customer_tag t WHERE t.customer_id = p.customer_id AND t.tag_id = ANY($1::varchar[])`;
+    const sql = `SELECT p.customer_id FROM customer_profile p LEFT JOIN LATERAL (
+             SELECT bit_or(1 << (array_position($1::varchar[], h.tag_id) - 1)) AS mask,
+                    jsonb_object_agg(h.tag_id, h.value) FILTER (WHERE h.tag_id = ANY($2::varchar[])) AS vals
+               FROM (${held}) h) a ON true
+            WHERE p.version > 0 AND ($${params.push(asOf ?? null)}::timestamptz IS NULL OR p.created_at <= $${params.length})
+              AND ($${params.push(after)}::varchar IS NULL OR p.customer_id > $${params.length})
+              AND jsonb_build_array(coalesce(a.mask, 0), coalesce(a.vals, '{}'::jsonb)) = ANY($${params.push(keys)}::jsonb[])
+            ORDER BY p.customer_id LIMIT $${params.push(limit)}`;
     const rows: { customer_id: string }[] = await this.analytical(sql, params);
     return rows.map((row) => row.customer_id);
   }
 
-  // Aggregations over up to millions of rows: a larger work_mem for this statement's transaction
-  // keeps the per-customer hash in memory instead of spilling it to disk in batches.
+  // Aggregations over up to millions of rows, in a transaction of their own: a larger work_mem keeps
+  // the per-customer hash in memory instead of spilling it to disk in batches, and no JIT (compiling
+  // these plans costs about half a second, more than running them).
   private analytical<T>(sql: string, params: unknown[]): Promise<T> {
     return this.dataSource.transaction(async (manager) => {
       await manager.query(`SET LOCAL work_mem = '${ANALYTICAL_WORK_MEM}'`);
+      await manager.query(`SET LOCAL jit = off`);
       return manager.query(sql, params) as Promise<T>;
     });
   }
@@ -157,7 +149,7 @@ export class InsightRepository {
     const params: unknown[] = [];
     const source = valuesOf(tagId, asOf, params);
     const inside = within ? ` WHERE v.customer_id IN (${membersOf(within, asOf, params)})` : '';
-    const rows: { key: string; count: number }[] = await this.dataSource.query(
+    const rows: { key: string; count: number }[] = await this.analytical(
       `SELECT CASE WHEN jsonb_typeof(v.value) = 'string' THEN v.value #>> '{}' ELSE v.value::text END AS key,
               count(*)::int AS count
          FROM (${source}) v${inside} GROUP BY 1`,
@@ -182,7 +174,7 @@ export class InsightRepository {
       params.push(edges);
       bins = `width_bucket((v.value)::numeric, $${params.length}::numeric[])`;
     }
-    const rows: { bin: number; count: number }[] = await this.dataSource.query(
+    const rows: { bin: number; count: number }[] = await this.analytical(
       `SELECT ${bins} AS bin, count(*)::int AS count
          FROM (${source}) v WHERE jsonb_typeof(v.value) = 'number'${inside} GROUP BY 1`,
       params,
@@ -196,7 +188,7 @@ export class InsightRepository {
     const params: unknown[] = [];
     const source = valuesOf(tagId, asOf, params);
     params.push(fractions);
-    const rows: { edges: string[] | null }[] = await this.dataSource.query(
+    const rows: { edges: string[] | null }[] = await this.analytical(
       `SELECT percentile_disc($${params.length}::float8[]) WITHIN GROUP (ORDER BY (v.value)::numeric) AS edges
          FROM (${source}) v WHERE jsonb_typeof(v.value) = 'number'`,
       params,
@@ -207,7 +199,7 @@ export class InsightRepository {
   // Members of an audience (now or at an instant).
   async audienceSize(audience: AudienceSelector, asOf?: Date): Promise<number> {
     const params: unknown[] = [];
-    const rows: { n: number }[] = await this.dataSource.query(
+    const rows: { n: number }[] = await this.analytical(
       `SELECT count(*)::int AS n FROM (${membersOf(audience, asOf, params)}) m`,
       params,
     );
@@ -234,14 +226,12 @@ export interface TagCombination {
 const COMBINATION = `bit_or(bit) AS mask, jsonb_object_agg(tag_id, value) FILTER (WHERE valued) AS vals`;
 
 // Rows (customer_id, tag_id, bit, value, valued) of the tags' holders, now or at an instant; boolean
-// tags without their value (an index-only read now), customers after `after` only when given.
+// tags without their value (an index-only read now).
 function combinationSource(
   tags: readonly CombinationTag[],
   asOf: Date | undefined,
   params: unknown[],
-  after: string | null = null,
 ): string {
-  const afterParam = `$${params.push(after)}::varchar`;
   return tags
     .map((tag, i) => {
       const tagParam = `$${params.push(tag.tagId)}::varchar`;
@@ -249,12 +239,12 @@ function combinationSource(
       const value = tag.boolean ? 'NULL::jsonb' : 'value';
       if (!asOf) {
         return `SELECT customer_id, ${tagParam} AS tag_id, ${bit} AS bit, ${value} AS value, ${!tag.boolean} AS valued
-                  FROM customer_tag WHERE tag_id = ${tagParam} AND (${afterParam} IS NULL OR customer_id > ${afterParam})`;
+                  FROM customer_tag WHERE tag_id = ${tagParam}`;
       }
       const at = `$${params.push(asOf)}`;
       return `SELECT customer_id, ${tagParam} AS tag_id, ${bit} AS bit, ${value} AS value, ${!tag.boolean} AS valued FROM (
                 SELECT DISTINCT ON (customer_id) customer_id, new_value AS value FROM tag_event
-                 WHERE tag_id = ${tagParam} AND at <= ${at} AND (${afterParam} IS NULL OR customer_id > ${afterParam})
+                 WHERE tag_id = ${tagParam} AND at <= ${at}
                  ORDER BY customer_id, at DESC, seq DESC) l
                WHERE value IS NOT NULL`;
     })
