@@ -133,6 +133,7 @@ describe('bureau data only with bureau:read, on every route', () => {
     expect(leaks(sandbox.text)).toEqual([SENTINELS.otherDebt, SENTINELS.reportDate]);
   });
 
+  // Every route over every tag (with and without asOf): longer than the default budget.
   it('never shows a bureau value to a key without bureau:read, whatever the route', async () => {
     const operations = await documentedOperations(client);
     const activeTags = (await db.query(`SELECT tag_id, kind FROM tag_definition WHERE status = 'active'`))
@@ -171,7 +172,8 @@ describe('bureau data only with bureau:read, on every route', () => {
       if (t.startsWith('/v1/runs/{id}')) return [{ id: runId }, { id: sandboxRunId }];
       if (t.startsWith('/v1/segments/{id}')) return segments.map((id) => ({ id }));
       if (t.includes('/versions/{version}')) return [{ id: 'debt_to_income_ratio', version: '1' }];
-      if (t.startsWith('/v1/tags/{id}')) return activeTags.map((tag) => ({ id: tag.tag_id }));
+      if (t.startsWith('/v1/tags/{id}') || t.startsWith('/v1/audiences/{id}'))
+        return activeTags.map((tag) => ({ id: tag.tag_id }));
       // A route this walk does not know yet still gets well-formed values, and its answer is checked.
       return [benignSegments(operation)];
     };
@@ -183,9 +185,16 @@ describe('bureau data only with bureau:read, on every route', () => {
           ['entered', 'left', 'changed'].map((change) => `?change=${change}&tagId=${tagId}`),
         );
       if (t.endsWith('/explain')) return ['', '?format=text&lang=en', '?format=text&lang=zh'];
+      if (t === '/v1/insights/breakdown')
+        return activeTags
+          .filter((tag) => tag.kind === 'category' || tag.kind === 'number')
+          .map((tag) => `?audience=debt_to_income_ratio=0..1000000&by=${tag.tag_id}`);
       // A tag's audience: a category by value, a number within bounds; exports with columns, one of
       // them a bureau field this key may not have.
-      const tagKind = t.startsWith('/v1/tags/{id}/') ? kindOf.get(segments.id) : undefined;
+      const tagKind =
+        t.startsWith('/v1/tags/{id}/') || t.startsWith('/v1/audiences/{id}/')
+          ? kindOf.get(segments.id)
+          : undefined;
       const selection =
         tagKind === 'category'
           ? [`value=${encodeURIComponent(categoryValues.get(segments.id) ?? 'none')}`]
@@ -234,6 +243,22 @@ describe('bureau data only with bureau:read, on every route', () => {
             path: operation.template,
             headers: headers({ 'Content-Type': 'application/json' }),
             body: JSON.stringify({ customerIds: [CUSTOMER] }),
+          }),
+        });
+      } else if (operation.template.startsWith('/v1/insights/')) {
+        // Insights over every tag at once, bureau-derived ones among them: counts and ids, never values.
+        const rule = { or: activeTags.slice(0, 12).map((tag) => ({ var: `tags.${tag.tag_id}` })) };
+        const body =
+          operation.template === '/v1/insights/overlap'
+            ? { audiences: [...segments.slice(0, 10), 'debt_to_income_ratio=0..1000000'] }
+            : { rule };
+        answers.push({
+          what: label(operation),
+          response: await client.send({
+            method: 'POST',
+            path: operation.template,
+            headers: headers({ 'Content-Type': 'application/json' }),
+            body: JSON.stringify(body),
           }),
         });
       } else if (operation.template === '/v1/sandbox/runs') {
@@ -307,5 +332,19 @@ describe('bureau data only with bureau:read, on every route', () => {
       (answer) => answer.what.includes('/customers?change=') && answer.response.status === 200,
     );
     expect(sandboxCustomers.length).toBe(9);
-  });
+    // Insights were served too; the distribution of a tag computed from bureau data alone was refused.
+    const status = (prefix: string) =>
+      answers.find((answer) => answer.what.startsWith(prefix))?.response.status;
+    expect(status('GET /v1/tags/debt_to_income_ratio/distribution')).toBe(200);
+    expect(status('GET /v1/tags/bureau_score_band/distribution')).toBe(403);
+    expect(status('GET /v1/insights/breakdown?audience=debt_to_income_ratio=0..1000000&by=risk_score')).toBe(
+      200,
+    );
+    expect(
+      status('GET /v1/insights/breakdown?audience=debt_to_income_ratio=0..1000000&by=bureau_score_band'),
+    ).toBe(403);
+    expect(status('GET /v1/audiences/debt_to_income_ratio/sizes?min=0&max=1000000')).toBe(200);
+    for (const route of ['overlap', 'count', 'export'])
+      expect(status(`POST /v1/insights/${route}`)).toBe(200);
+  }, 180_000);
 });

@@ -39,7 +39,12 @@ export function paramKind(template: string, name: string): ParamKind {
   if (name === 'tagId') return 'tag';
   if (template.startsWith('/v1/customers/')) return 'customer';
   if (template.includes('/runs/')) return 'run';
-  if (template.startsWith('/v1/tags/') || template.startsWith('/v1/segments/')) return 'tag';
+  if (
+    template.startsWith('/v1/tags/') ||
+    template.startsWith('/v1/segments/') ||
+    template.startsWith('/v1/audiences/')
+  )
+    return 'tag';
   return 'other';
 }
 
@@ -243,7 +248,47 @@ export function badQueryValue(name: string): fc.Arbitrary<string> {
     case 'asOf':
     case 'from':
     case 'to':
+    case 'compare':
       return badInstant;
+    case 'interval':
+      return fc.string({ maxLength: 30 }).filter((value) => !['day', 'week', 'month'].includes(value));
+    case 'bins':
+      return fc.oneof(
+        fc.constantFrom(
+          '',
+          ',',
+          '1,,2',
+          '2,1',
+          '1,1',
+          'a',
+          '1e3',
+          'NaN',
+          Array.from({ length: 51 }, (_, i) => i).join(','),
+        ),
+        fc
+          .string({ maxLength: 30 })
+          .filter((value) => !/^-?\d{1,15}(\.\d{1,15})?(,-?\d{1,15}(\.\d{1,15})?)*$/.test(value)),
+      );
+    case 'quantiles':
+      return fc.oneof(
+        fc.constantFrom('', '0', '1', '51', '-3', '2.5', 'ten', '9'.repeat(20)),
+        fc.string({ maxLength: 10 }).filter((value) => !/^([2-9]|[1-4][0-9]|50)$/.test(value)),
+      );
+    case 'audience':
+      return fc.oneof(
+        fc.constantFrom(
+          '',
+          'Bad Id',
+          'x'.repeat(301),
+          'risk_score=..',
+          'age_band=',
+          'a\u0000b',
+          'no_such_tag_bad_input',
+        ),
+        fc.string({ maxLength: 30 }),
+      );
+    case 'by':
+      return badTagIdQuery;
     case 'tagId':
       return badTagIdQuery;
     case 'cursor':

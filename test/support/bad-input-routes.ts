@@ -71,7 +71,11 @@ export function benignSegments(operation: Operation): Record<string, string> {
     else if (operation.template.includes('/runs/{')) segments[name] = FIXTURE.unknownRunId;
     else if (operation.template.startsWith('/v1/customers/'))
       segments[name] = writes ? 'BAD-INPUT-NOBODY' : FIXTURE.customerId;
-    else if (operation.template.startsWith('/v1/segments/')) segments[name] = FIXTURE.segmentId;
+    else if (
+      operation.template.startsWith('/v1/segments/') ||
+      operation.template.startsWith('/v1/audiences/')
+    )
+      segments[name] = FIXTURE.segmentId;
     else if (operation.template.startsWith('/v1/tags/'))
       segments[name] = writes ? FIXTURE.unknownTagId : FIXTURE.booleanTagId;
     else segments[name] = 'bad-input-unknown';
@@ -108,6 +112,9 @@ export function acceptableBody(operation: Operation): string | undefined {
   if (operation.template === '/v1/tags:sync') return `{"definitions":[${VALID_DEFINITION}]}`;
   if (operation.template.startsWith('/v1/tags')) return VALID_DEFINITION;
   if (operation.template === '/v1/runs') return '{"kind":"recompute"}';
+  if (operation.template === '/v1/insights/overlap') return `{"audiences":["${FIXTURE.segmentId}"]}`;
+  if (operation.template.startsWith('/v1/insights/'))
+    return `{"rule":{"var":"tags.${FIXTURE.booleanTagId}"}}`;
   return '{}';
 }
 

@@ -8,6 +8,7 @@ import { IngestionModule } from '@tagforge/ingestion';
 import { PersistenceModule } from '@tagforge/persistence';
 import { DefinitionsModule, PipelineModule } from '@tagforge/pipeline';
 import { QueueModule } from '@tagforge/queue';
+import { InsightsModule } from '@tagforge/insights';
 import { ServingModule } from '@tagforge/serving';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { KeyThrottlerGuard } from './auth/key-throttler.guard';
@@ -24,6 +25,11 @@ import { AuditController } from './audit/audit.controller';
 import { SegmentsController, TagAudiencesController } from './audiences/segments.controller';
 import { ChangeSetsController, TagsController } from './tags/tags.controller';
 import { WhoamiController } from './auth/whoami.controller';
+import {
+  AudienceSizesController,
+  InsightsController,
+  TagDistributionController,
+} from './insights/insights.controller';
 
 @Module({
   imports: [
@@ -36,6 +42,7 @@ import { WhoamiController } from './auth/whoami.controller';
     PipelineModule,
     DefinitionsModule,
     ServingModule,
+    InsightsModule,
     TerminusModule,
     ThrottlerModule.forRootAsync({
       inject: [AppConfig],
@@ -52,7 +59,10 @@ import { WhoamiController } from './auth/whoami.controller';
     TagsController,
     ChangeSetsController,
     TagAudiencesController,
+    TagDistributionController,
     SegmentsController,
+    AudienceSizesController,
+    InsightsController,
     RunsController,
     SandboxController,
     AuditController,

@@ -5,6 +5,7 @@ export const SCOPES = [
   'segments:read',
   'definitions:write',
   'bureau:read',
+  'insights:read',
   'admin',
 ] as const;
 export type Scope = (typeof SCOPES)[number];

@@ -14,6 +14,7 @@ export enum JobName {
   Reconcile = 'reconcile',
   ScheduleTimeDependent = 'schedule-time-dependent',
   MaintainHistoryPartitions = 'maintain-history-partitions',
+  CompactAudienceSizes = 'compact-audience-sizes',
 }
 
 export interface JobPayloads {
@@ -34,6 +35,8 @@ export interface JobPayloads {
   [JobName.Reconcile]: Record<string, never>;
   [JobName.ScheduleTimeDependent]: Record<string, never>;
   [JobName.MaintainHistoryPartitions]: Record<string, never>;
+  // Folds the size rollup's appended rows (audience_size_delta) together.
+  [JobName.CompactAudienceSizes]: Record<string, never>;
 }
 
 export const QUEUE_OF_JOB: { readonly [Name in JobName]: QueueName } = {
@@ -44,6 +47,7 @@ export const QUEUE_OF_JOB: { readonly [Name in JobName]: QueueName } = {
   [JobName.Reconcile]: QueueName.Maintenance,
   [JobName.ScheduleTimeDependent]: QueueName.Maintenance,
   [JobName.MaintainHistoryPartitions]: QueueName.Maintenance,
+  [JobName.CompactAudienceSizes]: QueueName.Maintenance,
 };
 
 export type JobItem = { [Name in JobName]: { name: Name; data: JobPayloads[Name] } }[JobName];

@@ -26,6 +26,7 @@ export function jobIdentity(item: JobItem): { jobId?: string; deduplicationId?: 
     case JobName.Reconcile:
     case JobName.ScheduleTimeDependent:
     case JobName.MaintainHistoryPartitions:
+    case JobName.CompactAudienceSizes:
       return {};
   }
 }

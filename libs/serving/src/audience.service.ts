@@ -136,31 +136,21 @@ export class AudienceService {
   ): Promise<void> {
     const { row, filter } = await this.resolve(ref, options.asOf);
     const columns = await this.columns.resolve(options.columns ?? [], options.asOf, canReadBureau);
-    const out = open();
     const names = columns?.names ?? [];
-    if (options.format === 'csv')
-      out.write(`${['customer_id', 'since', ...names].map(csvField).join(',')}\n`);
-    let after: string | null = null;
-    for (;;) {
-      if (out.destroyed) return;
-      const members = await this.page(row.tagId, filter, after, EXPORT_PAGE, options.asOf);
-      const page: MemberItem[] = columns ? await this.withColumns(members, columns, options.asOf) : members;
-      let chunk = '';
-      for (const member of page) {
-        if (options.format === 'csv') {
+    await streamPages(open(), {
+      header: options.format === 'csv' ? ['customer_id', 'since', ...names].map(csvField).join(',') : null,
+      pageSize: EXPORT_PAGE,
+      page: async (after) => {
+        const members = await this.page(row.tagId, filter, after, EXPORT_PAGE, options.asOf);
+        const page: MemberItem[] = columns ? await this.withColumns(members, columns, options.asOf) : members;
+        const lines = page.map((member) => {
+          if (options.format !== 'csv') return JSON.stringify(member);
           const extra = names.map((name) => csvField(cellText(member.columns?.[name])));
-          chunk += `${[member.customerId, member.since.toISOString(), ...extra].join(',')}\n`;
-        } else {
-          chunk += `${JSON.stringify(member)}\n`;
-        }
-      }
-      if (chunk !== '' && !out.write(chunk)) {
-        await Promise.race([once(out, 'drain'), once(out, 'close')]);
-      }
-      if (members.length < EXPORT_PAGE) break;
-      after = members[members.length - 1].customerId;
-    }
-    out.end();
+          return [member.customerId, member.since.toISOString(), ...extra].join(',');
+        });
+        return { lines, fetched: members.length, last: members[members.length - 1]?.customerId ?? null };
+      },
+    });
   }
 
   // Entered/exited feed. `since` is a cursor of this feed, 'now' for where it stands, or undefined
@@ -250,6 +240,22 @@ export class AudienceService {
     };
   }
 
+  // An audience named by id alone (a segment, or a tag with its value or bounds): its definition
+  // (active now, or at `asOf`) and the filter membership means, validated as on the audience routes.
+  async membership(
+    ref: Omit<AudienceRef, 'kind'>,
+    asOf?: Date,
+  ): Promise<{ definition: TagDefinitionEntity; filter: MembershipFilter }> {
+    const row = asOf
+      ? ((await this.definitions.activeAt(asOf, ref.id))[0] ?? null)
+      : await this.definitions.findActiveVersion(ref.id);
+    const { row: definition, filter } = await this.resolve(
+      { ...ref, kind: row?.kind === 'segment' ? 'segment' : 'tag' },
+      asOf,
+    );
+    return { definition, filter };
+  }
+
   // The definition (active now, or at `asOf`) and what membership means for it.
   private async resolve(ref: AudienceRef, asOf?: Date): Promise<Resolved> {
     const row = asOf
@@ -326,8 +332,34 @@ function refuseFilters(ref: AudienceRef, what: string, names: readonly ('value' 
   }
 }
 
+// Writes an export page by page with backpressure (`write()` → wait for `drain`), so memory stays
+// flat for any size, and stops as soon as the client goes away. `page` gets the last key of the
+// previous page (null first) and returns its lines; a page shorter than `pageSize` is the last.
+export async function streamPages(
+  out: Writable,
+  source: {
+    header: string | null;
+    pageSize: number;
+    page: (after: string | null) => Promise<{ lines: string[]; fetched: number; last: string | null }>;
+  },
+): Promise<void> {
+  if (source.header !== null) out.write(`${source.header}\n`);
+  let after: string | null = null;
+  for (;;) {
+    if (out.destroyed) return;
+    const { lines, fetched, last } = await source.page(after);
+    const chunk = lines.map((line) => `${line}\n`).join('');
+    if (chunk !== '' && !out.write(chunk)) {
+      await Promise.race([once(out, 'drain'), once(out, 'close')]);
+    }
+    if (fetched < source.pageSize || last === null) break;
+    after = last;
+  }
+  out.end();
+}
+
 // RFC 4180: quoted when it holds a comma, quote or line break.
-function csvField(text: string): string {
+export function csvField(text: string): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

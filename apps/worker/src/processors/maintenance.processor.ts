@@ -1,10 +1,11 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '@tagforge/common';
-import { HistoryPartitionRepository } from '@tagforge/persistence';
+import { AudienceSizeRepository, HistoryPartitionRepository } from '@tagforge/persistence';
 import { ReconcilerService } from '@tagforge/pipeline';
 import { JobHandler, JobName, QueueProducer, type JobItem } from '@tagforge/queue';
 
 const HISTORY_MONTHS_AHEAD = 2;
+const AUDIENCE_SIZES_COMPACTION_MS = 5 * 60 * 1000;
 
 interface Schedule {
   id: string;
@@ -22,6 +23,7 @@ export class MaintenanceProcessor implements OnApplicationBootstrap, OnApplicati
     private readonly reconciler: ReconcilerService,
     private readonly producer: QueueProducer,
     private readonly partitions: HistoryPartitionRepository,
+    private readonly sizes: AudienceSizeRepository,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -73,6 +75,12 @@ export class MaintenanceProcessor implements OnApplicationBootstrap, OnApplicati
     return this.partitions.ensureMonthlyPartitions(new Date(), HISTORY_MONTHS_AHEAD);
   }
 
+  // The size rollup is appended to by every history write; folding keeps its reads short.
+  @JobHandler(JobName.CompactAudienceSizes)
+  compactAudienceSizes() {
+    return this.sizes.compact();
+  }
+
   @JobHandler(JobName.ScheduleTimeDependent)
   scheduleTimeDependent() {
     return this.reconciler.scheduleTimeDependent();
@@ -84,6 +92,11 @@ export class MaintenanceProcessor implements OnApplicationBootstrap, OnApplicati
         id: 'history-partitions',
         repeat: { pattern: '0 1 * * *' },
         item: { name: JobName.MaintainHistoryPartitions, data: {} },
+      },
+      {
+        id: 'audience-sizes',
+        repeat: { every: AUDIENCE_SIZES_COMPACTION_MS },
+        item: { name: JobName.CompactAudienceSizes, data: {} },
       },
       {
         id: 'reconcile',

@@ -1,3 +1,4 @@
+import { AudienceSizeDeltaEntity } from './audience-size-delta.entity';
 import { ApiKeyEntity } from './api-key.entity';
 import { AuditLogEntity } from './audit-log.entity';
 import { CustomerProfileEntity } from './customer-profile.entity';
@@ -10,6 +11,7 @@ import { TagDefinitionEntity } from './tag-definition.entity';
 import { TagEventEntity } from './tag-event.entity';
 
 export * from './api-key.entity';
+export * from './audience-size-delta.entity';
 export * from './audit-log.entity';
 export * from './customer-profile.entity';
 export * from './customer-tag.entity';
@@ -22,6 +24,7 @@ export * from './tag-event.entity';
 
 export const ENTITIES = [
   ApiKeyEntity,
+  AudienceSizeDeltaEntity,
   AuditLogEntity,
   CustomerProfileEntity,
   CustomerTagEntity,

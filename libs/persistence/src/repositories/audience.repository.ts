@@ -46,7 +46,7 @@ export const IS_SET: MembershipFilter = { kind: 'set' };
 
 // SQL that is true when the jsonb `column` (a stored value, NULL for none) matches the filter; its
 // parameters are appended to `params`.
-function matches(column: string, filter: MembershipFilter, params: unknown[]): string {
+export function matches(column: string, filter: MembershipFilter, params: unknown[]): string {
   switch (filter.kind) {
     case 'set':
       return `${column} IS NOT NULL`;

@@ -4,6 +4,7 @@ import type { Pool } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import type { TagEventCause } from '../entities';
+import { appendSizeRollup } from './audience-size.repository';
 
 export interface RangeTag {
   value: unknown;
@@ -207,11 +208,15 @@ export class CustomerTagRepository {
         [unset.map((c) => c.customerId), unset.map((c) => c.tagId)],
       );
     }
+    // The history rows and their size rollup rows, in one statement (see audience-size.repository).
     await manager.query(
-      `INSERT INTO tag_event (customer_id, tag_id, old_value, new_value, tag_version, profile_version, cause, run_id)
-       SELECT e.customer_id, e.tag_id, e.old_value, e.new_value, e.tag_version, e.profile_version, $7, $8
-         FROM unnest($1::varchar[], $2::varchar[], $3::jsonb[], $4::jsonb[], $5::int[], $6::bigint[])
-              AS e(customer_id, tag_id, old_value, new_value, tag_version, profile_version)`,
+      `WITH written AS (
+         INSERT INTO tag_event (customer_id, tag_id, old_value, new_value, tag_version, profile_version, cause, run_id)
+         SELECT e.customer_id, e.tag_id, e.old_value, e.new_value, e.tag_version, e.profile_version, $7, $8
+           FROM unnest($1::varchar[], $2::varchar[], $3::jsonb[], $4::jsonb[], $5::int[], $6::bigint[])
+                AS e(customer_id, tag_id, old_value, new_value, tag_version, profile_version)
+         RETURNING tag_id, old_value, new_value, at, cause)
+       ${appendSizeRollup('written')}`,
       [
         changes.map((c) => c.customerId),
         changes.map((c) => c.tagId),
@@ -341,10 +346,13 @@ export class CustomerTagRepository {
        forgotten AS (
          UPDATE customer_profile SET tag_digest = NULL
           WHERE customer_id IN (SELECT customer_id FROM removed) AND tag_digest IS NOT NULL)
-       INSERT INTO tag_event (customer_id, tag_id, old_value, new_value, tag_version, profile_version, cause, run_id)
-       SELECT r.customer_id, r.tag_id, r.value, NULL, r.tag_version, p.version, 'definition', $4
-         FROM removed r JOIN customer_profile p ON p.customer_id = r.customer_id
-       RETURNING 1`,
+       written AS (
+         INSERT INTO tag_event (customer_id, tag_id, old_value, new_value, tag_version, profile_version, cause, run_id)
+         SELECT r.customer_id, r.tag_id, r.value, NULL, r.tag_version, p.version, 'definition', $4
+           FROM removed r JOIN customer_profile p ON p.customer_id = r.customer_id
+         RETURNING tag_id, old_value, new_value, at, cause),
+       sized AS (${appendSizeRollup('written')})
+       SELECT 1 FROM written`,
       [tagIds, range.afterCustomerId, range.lastCustomerId, context.runId],
     );
     return rows.length;

@@ -1,5 +1,7 @@
 export * from './api-key.repository';
 export * from './audience.repository';
+export * from './audience-size.repository';
+export * from './insight.repository';
 export * from './audit-log.repository';
 export * from './profile.repository';
 export * from './sandbox.repository';

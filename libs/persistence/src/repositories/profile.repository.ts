@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { appendSizeRollup } from './audience-size.repository';
 
 export interface StoredProfile {
   customerId: string;
@@ -147,7 +148,14 @@ export class ProfileRepository {
       return result[1];
     };
     await manager.query(`SELECT 1 FROM customer_profile WHERE customer_id = $1 FOR UPDATE`, [customerId]);
-    const events = await count(`DELETE FROM tag_event WHERE customer_id = $1`);
+    // The size rollup forgets the customer's past with its history (asOf no longer sees it either).
+    const erased: { n: number }[] = await manager.query(
+      `WITH gone AS (DELETE FROM tag_event WHERE customer_id = $1 RETURNING tag_id, old_value, new_value, at, cause),
+            sized AS (${appendSizeRollup('gone', -1)})
+       SELECT count(*)::int AS n FROM gone`,
+      [customerId],
+    );
+    const events = erased[0].n;
     await manager.query(
       `INSERT INTO tag_event (customer_id, tag_id, old_value, new_value, tag_version, profile_version, cause)
        SELECT t.customer_id, t.tag_id, 'true'::jsonb, NULL, t.tag_version, p.version, 'erasure'
