@@ -24,6 +24,8 @@ import { AuditController } from './audit/audit.controller';
 import { SegmentsController, TagAudiencesController } from './audiences/segments.controller';
 import { ChangeSetsController, TagsController } from './tags/tags.controller';
 import { WhoamiController } from './auth/whoami.controller';
+import { CampaignsController } from './campaigns/campaigns.controller';
+import { OutcomeComparisonController } from './campaigns/outcome-comparison.controller';
 
 @Module({
   imports: [
@@ -57,6 +59,8 @@ import { WhoamiController } from './auth/whoami.controller';
     SandboxController,
     AuditController,
     WhoamiController,
+    CampaignsController,
+    OutcomeComparisonController,
   ],
   providers: [
     BootstrapKeyService,

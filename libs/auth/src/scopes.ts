@@ -5,6 +5,8 @@ export const SCOPES = [
   'segments:read',
   'definitions:write',
   'bureau:read',
+  'insights:read',
+  'campaigns:write',
   'admin',
 ] as const;
 export type Scope = (typeof SCOPES)[number];

@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
 import { ErrorCode, TagforgeException } from '@tagforge/common';
@@ -13,9 +12,11 @@ import {
 import { ruleOutcomes } from '@tagforge/rules';
 import { CHANGES_CURSOR, MEMBERS_CURSOR, type FeedPosition } from './cursors';
 import { ExportColumns, type ColumnRequest, type ResolvedColumns } from './export-columns';
+import { cellText, csvField, streamPages, type ExportFormat } from './export-stream';
+
+export type { ExportFormat } from './export-stream';
 
 export type AudienceKind = 'segment' | 'tag';
-export type ExportFormat = 'csv' | 'ndjson';
 
 export const MAX_MEMBERS_PAGE = 10_000;
 export const DEFAULT_MEMBERS_PAGE = 1000;
@@ -138,29 +139,21 @@ export class AudienceService {
     const columns = await this.columns.resolve(options.columns ?? [], options.asOf, canReadBureau);
     const out = open();
     const names = columns?.names ?? [];
-    if (options.format === 'csv')
-      out.write(`${['customer_id', 'since', ...names].map(csvField).join(',')}\n`);
-    let after: string | null = null;
-    for (;;) {
-      if (out.destroyed) return;
-      const members = await this.page(row.tagId, filter, after, EXPORT_PAGE, options.asOf);
-      const page: MemberItem[] = columns ? await this.withColumns(members, columns, options.asOf) : members;
-      let chunk = '';
-      for (const member of page) {
-        if (options.format === 'csv') {
-          const extra = names.map((name) => csvField(cellText(member.columns?.[name])));
-          chunk += `${[member.customerId, member.since.toISOString(), ...extra].join(',')}\n`;
-        } else {
-          chunk += `${JSON.stringify(member)}\n`;
-        }
-      }
-      if (chunk !== '' && !out.write(chunk)) {
-        await Promise.race([once(out, 'drain'), once(out, 'close')]);
-      }
-      if (members.length < EXPORT_PAGE) break;
-      after = members[members.length - 1].customerId;
-    }
-    out.end();
+    await streamPages<MemberItem>(
+      out,
+      EXPORT_PAGE,
+      options.format === 'csv' ? `${['customer_id', 'since', ...names].map(csvField).join(',')}\n` : null,
+      async (after) => {
+        const members = await this.page(row.tagId, filter, after, EXPORT_PAGE, options.asOf);
+        return columns ? this.withColumns(members, columns, options.asOf) : members;
+      },
+      (member) => {
+        if (options.format !== 'csv') return `${JSON.stringify(member)}\n`;
+        const extra = names.map((name) => csvField(cellText(member.columns?.[name])));
+        return `${[member.customerId, member.since.toISOString(), ...extra].join(',')}\n`;
+      },
+      (member) => member.customerId,
+    );
   }
 
   // Entered/exited feed. `since` is a cursor of this feed, 'now' for where it stands, or undefined
@@ -324,14 +317,4 @@ function refuseFilters(ref: AudienceRef, what: string, names: readonly ('value' 
       `${ref.id} is ${what}: ${given.join(' and ')} do not apply`,
     );
   }
-}
-
-// RFC 4180: quoted when it holds a comma, quote or line break.
-function csvField(text: string): string {
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-function cellText(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  return typeof value === 'string' ? value : JSON.stringify(value);
 }

@@ -1,5 +1,6 @@
 import { ApiKeyEntity } from './api-key.entity';
 import { AuditLogEntity } from './audit-log.entity';
+import { CampaignEntity, CampaignMemberEntity, CampaignOutcomeEntity } from './campaign.entity';
 import { CustomerProfileEntity } from './customer-profile.entity';
 import { CustomerTagEntity } from './customer-tag.entity';
 import { DefinitionChangeSetEntity } from './definition-change-set.entity';
@@ -11,6 +12,7 @@ import { TagEventEntity } from './tag-event.entity';
 
 export * from './api-key.entity';
 export * from './audit-log.entity';
+export * from './campaign.entity';
 export * from './customer-profile.entity';
 export * from './customer-tag.entity';
 export * from './definition-change-set.entity';
@@ -23,6 +25,9 @@ export * from './tag-event.entity';
 export const ENTITIES = [
   ApiKeyEntity,
   AuditLogEntity,
+  CampaignEntity,
+  CampaignMemberEntity,
+  CampaignOutcomeEntity,
   CustomerProfileEntity,
   CustomerTagEntity,
   DefinitionChangeSetEntity,
