@@ -281,9 +281,10 @@ export class CampaignService {
           recorded: last.get(key)!.line === record.line ? written.get(key)! : 'superseded',
         });
       }
-      if (accepted.length > 0) {
-        const counts = { created: 0, updated: 0, unchanged: 0 };
-        for (const outcome of written.values()) counts[outcome] += 1;
+      const counts = { created: 0, updated: 0, unchanged: 0 };
+      for (const outcome of written.values()) counts[outcome] += 1;
+      // A batch that changed nothing (a replay) leaves no trace, as a profile write that changes nothing.
+      if (counts.created + counts.updated > 0) {
         await this.audit.append(
           {
             actorKeyId: actor.keyId,

@@ -17,6 +17,23 @@ export const HEADLINE_SEGMENTS = [
   'do_not_market',
 ];
 
+// Boolean tags the playbook's claims lean on (intent, risk, the channel history); the model tags
+// likely_deposit_taker and default_risk_grade were trained on these very outcomes (docs/models.md), so
+// their rows are in-sample.
+export const REPORT_BOOLEAN_TAGS = [
+  'high_intent',
+  'low_risk',
+  'high_risk',
+  'currently_overdue',
+  'early_warning',
+  'likely_deposit_taker',
+  'previous_campaign_success',
+  'campaign_responder',
+  'marketing_fatigue',
+  'has_mortgage',
+  'has_consumer_loan',
+];
+
 // The category tags a report is cut by, where the catalog defines them and the data sets them.
 export const REPORT_CATEGORY_TAGS = [
   'age_band',
@@ -193,11 +210,12 @@ export async function reportRows(
       .map((tag) => tag.id),
   );
   const rows: ReportRow[] = [];
-  for (const tagId of [...HEADLINE_SEGMENTS, ...REPORT_CATEGORY_TAGS].filter((id) => defined.has(id))) {
+  const booleans = new Set([...HEADLINE_SEGMENTS, ...REPORT_BOOLEAN_TAGS]);
+  for (const tagId of [...booleans, ...REPORT_CATEGORY_TAGS].filter((id) => defined.has(id))) {
     const report = await api.request<ReportView>('GET', `/v1/campaigns/${campaignId}/report?by=${tagId}`);
     const values = report.values ?? [];
-    if (HEADLINE_SEGMENTS.includes(tagId)) {
-      // A segment nobody in the data belongs to is a row of none.
+    if (booleans.has(tagId)) {
+      // A segment or tag nobody in the data holds is a row of none.
       const none = { count: 0, rate: null, interval: null };
       const members = values.find((slice) => slice.value === true) ?? {
         groups: [{ group: 'target', members: 0, outcomes: { [outcome]: none } }],

@@ -30,6 +30,7 @@ interface DemoOptions {
   neverFail?: boolean;
   dataset?: string;
   file?: string;
+  reportOnly?: boolean;
 }
 
 async function waitForApi(api: ApiClient, timeoutMs: number): Promise<void> {
@@ -85,7 +86,9 @@ async function runDemo(options: DemoOptions): Promise<void> {
     }
     const dataset = DEMO_DATASETS[options.dataset];
     const log = (line: string) => process.stderr.write(`${line}\n`);
-    const campaignId = await loadDataset(api, dataset, options.file ?? dataset.file, log);
+    const campaignId = options.reportOnly
+      ? dataset.campaign.id
+      : await loadDataset(api, dataset, options.file ?? dataset.file, log);
     process.stdout.write(
       `\n${dataset.outcome} by headline segment and category tag, campaign ${campaignId}:\n\n${markdownReport(dataset.outcome, await reportRows(api, campaignId, dataset.outcome))}`,
     );
@@ -165,6 +168,7 @@ export function register(program: Command): void {
       'load a public dataset instead (bank-marketing, uci-credit-card): profiles without their outcome, then the outcome on one campaign, and print the report',
     )
     .option('--file <csv>', "the dataset's CSV (default: its copy in test/fixtures/datasets)")
+    .option('--report-only', 'with --dataset: only print the report of a dataset loaded before')
     .option('--wait <seconds>', 'wait this long for the API to come up', '60')
     .option(
       '--never-fail',
