@@ -78,18 +78,18 @@ async function populate(db: Client): Promise<void> {
   progress(`writing ${CUSTOMERS} profiles`);
   await db.query(
     `INSERT INTO customer_profile (customer_id, profile, section_versions, version, evaluated_version)
-     SELECT ${id('i')}, '{}'::jsonb, '{}'::jsonb, 1, 1 FROM generate_series(1, $1) i`,
+     SELECT ${id('i')}, '{}'::jsonb, '{}'::jsonb, 1, 1 FROM generate_series(1, $1::int) i`,
     [CUSTOMERS],
   );
   progress('writing tags and their first events');
   await db.query(
     `INSERT INTO customer_tag (customer_id, tag_id, value, tag_version, since)
-     SELECT ${id('i')}, 'bench_segment', 'true', 1, now() FROM generate_series($2, $1, $2) i
-     UNION ALL SELECT ${id('i')}, 'bench_flag', 'true', 1, now() FROM generate_series($2, $1, $2) i
-     UNION ALL SELECT ${id('i')}, 'bench_outcome', 'true', 1, now() FROM generate_series(1, $1) i WHERE i % 7 = 0
+     SELECT ${id('i')}, 'bench_segment', 'true'::jsonb, 1, now() FROM generate_series($2::int, $1::int, $2::int) i
+     UNION ALL SELECT ${id('i')}, 'bench_flag', 'true'::jsonb, 1, now() FROM generate_series($2::int, $1::int, $2::int) i
+     UNION ALL SELECT ${id('i')}, 'bench_outcome', 'true'::jsonb, 1, now() FROM generate_series(1, $1::int) i WHERE i % 7 = 0
      UNION ALL SELECT ${id('i')}, 'bench_channel',
                       to_jsonb((ARRAY['sms','app','wechat','phone','branch'])[1 + i % 5]), 1, now()
-                 FROM generate_series(1, $1) i`,
+                 FROM generate_series(1, $1::int) i`,
     [CUSTOMERS, STEP],
   );
   await db.query(
@@ -97,6 +97,7 @@ async function populate(db: Client): Promise<void> {
      SELECT customer_id, tag_id, NULL, value, 1, 1, 'profile' FROM customer_tag`,
   );
   await db.query(`ANALYZE`);
+  await db.query(`RESET synchronous_commit`);
 }
 
 async function main(): Promise<void> {
