@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { ApiKeyService } from '@tagforge/auth';
+import { HOLDOUT_BUCKET_SQL } from '@tagforge/persistence';
 import { campaignGroup, differenceInterval, wilsonInterval } from '@tagforge/campaigns';
 import { auth, eventually, startApi, startWorker, type ApiHarness } from '../support/api-harness';
 
@@ -94,9 +95,9 @@ describe('campaigns', () => {
   });
 
   it('agrees with the pure split on many ids and odd holdouts', async () => {
+    // The repository's own SQL expression, against the pure function.
     const { rows } = await db.query(
-      `SELECT id, (('x' || substr(md5('seed-7' || ':' || id), 1, 8))::bit(32)::bigint % 10000)::int AS bucket
-         FROM unnest($1::text[]) AS id`,
+      `SELECT id, ${HOLDOUT_BUCKET_SQL("'seed-7'", 'id')}::int AS bucket FROM unnest($1::text[]) AS id`,
       [Array.from({ length: 2000 }, (_, index) => `ID-${index}-${'x'.repeat(index % 50)}`)],
     );
     for (const row of rows as { id: string; bucket: number }[]) {
