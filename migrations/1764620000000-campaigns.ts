@@ -35,7 +35,7 @@ export class Campaigns1764620000000 implements MigrationInterface {
         CONSTRAINT campaign_member_pkey PRIMARY KEY (customer_id, campaign_id)
       )`);
     await queryRunner.query(
-      `CREATE INDEX campaign_member_group_idx ON campaign_member (campaign_id, group_name, customer_id)`,
+      `CREATE INDEX campaign_member_campaign_idx ON campaign_member (campaign_id, customer_id, group_name)`,
     );
     await queryRunner.query(`
       CREATE TABLE campaign_outcome (

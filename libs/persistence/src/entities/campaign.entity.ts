@@ -46,7 +46,8 @@ export class CampaignEntity {
 }
 
 @Entity('campaign_member')
-@Index('campaign_member_group_idx', ['campaignId', 'group', 'customerId'])
+// In customer order within a campaign: pages of a group, and merge joins with the outcomes and tags.
+@Index('campaign_member_campaign_idx', ['campaignId', 'customerId', 'group'])
 export class CampaignMemberEntity {
   @PrimaryColumn({ name: 'customer_id', type: 'varchar', length: 64, collation: 'C' })
   customerId!: string;
