@@ -6,6 +6,7 @@ import { Sandbox1764360000000 } from './1764360000000-sandbox';
 import { TagDigest1764367200000 } from './1764367200000-tag-digest';
 import { Trust1764400000000 } from './1764400000000-trust';
 import { Insights1764610000000 } from './1764610000000-insights';
+import { Campaigns1764620000000 } from './1764620000000-campaigns';
 
 // Listed explicitly (not globbed) so the built app and the tests load exactly these, in order.
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   TagDigest1764367200000,
   Trust1764400000000,
   Insights1764610000000,
+  Campaigns1764620000000,
 ];

@@ -242,7 +242,10 @@ describe('profile ingestion', () => {
       .send({ deposits: { balance: 1 } })
       .expect(200);
     const erased = await api.http.delete('/v1/customers/E-1').set(auth()).expect(200);
-    expect(erased.body).toEqual({ customerId: 'E-1', removed: { profiles: 1, tags: 0, events: 0 } });
+    expect(erased.body).toEqual({
+      customerId: 'E-1',
+      removed: { profiles: 1, tags: 0, events: 0, campaignRecords: 0 },
+    });
     await api.http.get('/v1/customers/E-1/profile').set(auth()).expect(404);
   });
 });

@@ -58,6 +58,8 @@ export const FIXTURE = {
   segmentId: 'low_risk_customers',
   unknownTagId: 'no_such_tag_bad_input',
   unknownRunId: '00000000-0000-4000-8000-000000000000',
+  // A campaign over everyone, frozen before the baseline: the fixture customer is a member.
+  campaignId: 'bad-input-campaign',
 } as const;
 
 // A well-formed value for each path parameter of an operation, chosen so that no request with it
@@ -78,6 +80,8 @@ export function benignSegments(operation: Operation): Record<string, string> {
       segments[name] = FIXTURE.segmentId;
     else if (operation.template.startsWith('/v1/tags/'))
       segments[name] = writes ? FIXTURE.unknownTagId : FIXTURE.booleanTagId;
+    // Outcomes are refused per line: hostile ones meet the real campaign and its real member.
+    else if (operation.template.startsWith('/v1/campaigns/')) segments[name] = FIXTURE.campaignId;
     else segments[name] = 'bad-input-unknown';
   }
   return segments;
@@ -86,6 +90,10 @@ export function benignSegments(operation: Operation): Record<string, string> {
 export const BATCH_TEMPLATE = '/v1/profiles:batch';
 
 export const isBatch = (operation: Operation) => operation.template === BATCH_TEMPLATE;
+
+// Routes whose body is NDJSON text: the profile batch and a campaign's outcomes.
+export const takesNdjson = (operation: Operation) =>
+  isBatch(operation) || operation.consumes.includes('application/x-ndjson');
 
 export function contentTypeOf(operation: Operation): string {
   if (isBatch(operation)) return 'application/x-ndjson';
@@ -115,6 +123,10 @@ export function acceptableBody(operation: Operation): string | undefined {
   if (operation.template === '/v1/insights/overlap') return `{"audiences":["${FIXTURE.segmentId}"]}`;
   if (operation.template.startsWith('/v1/insights/'))
     return `{"rule":{"var":"tags.${FIXTURE.booleanTagId}"}}`;
+  if (operation.template === '/v1/campaigns')
+    return `{"id":"bad-input-new-campaign","name":"x","audience":"${FIXTURE.segmentId}","channel":"sms","holdoutPercent":10}`;
+  if (operation.template === '/v1/campaigns/{id}/outcomes')
+    return `{"customerId":"${FIXTURE.customerId}","outcome":"converted","at":"2026-01-01T00:00:00Z"}\n`;
   return '{}';
 }
 

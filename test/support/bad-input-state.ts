@@ -18,7 +18,11 @@ const SNAPSHOT_SQL = `
     (SELECT count(*) FROM evaluation_run)::int AS evaluation_run,
     (SELECT count(*) FROM api_key)::int AS api_key,
     (SELECT count(*) FROM api_key WHERE revoked_at IS NOT NULL)::int AS revoked_keys,
-    (SELECT count(*) FROM audit_log)::int AS audit_log`;
+    (SELECT count(*) FROM audit_log)::int AS audit_log,
+    (SELECT count(*) FROM campaign)::int AS campaign,
+    (SELECT count(*) FROM campaign_member)::int AS campaign_member,
+    (SELECT md5(coalesce(string_agg(customer_id || ':' || campaign_id || ':' || outcome || ':' || at::text || ':' ||
+        coalesce(amount::text, ''), '|' ORDER BY customer_id, campaign_id, outcome), '')) FROM campaign_outcome) AS outcomes`;
 
 export type StoreSnapshot = Record<string, string | number>;
 

@@ -30,6 +30,8 @@ import {
   InsightsController,
   TagDistributionController,
 } from './insights/insights.controller';
+import { CampaignsController } from './campaigns/campaigns.controller';
+import { OutcomeComparisonController } from './campaigns/outcome-comparison.controller';
 
 @Module({
   imports: [
@@ -67,6 +69,8 @@ import {
     SandboxController,
     AuditController,
     WhoamiController,
+    CampaignsController,
+    OutcomeComparisonController,
   ],
   providers: [
     BootstrapKeyService,

@@ -6,6 +6,7 @@ export const SCOPES = [
   'definitions:write',
   'bureau:read',
   'insights:read',
+  'campaigns:write',
   'admin',
 ] as const;
 export type Scope = (typeof SCOPES)[number];

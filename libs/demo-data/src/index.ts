@@ -22,3 +22,4 @@ export {
   uciCreditCardLabels,
   uciCreditCardProfiles,
 } from './uci-credit-card';
+export { DEMO_DATASETS, type DemoDataset, isDemoDataset } from './demo-datasets';

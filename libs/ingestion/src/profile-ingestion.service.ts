@@ -219,7 +219,7 @@ export class ProfileIngestionService {
     assertCustomerId(customerId);
     const removed = await this.profiles.transaction(async (manager) => {
       const counts = await this.profiles.erase(customerId, manager);
-      if (counts.profiles === 0 && counts.tags === 0 && counts.events === 0) {
+      if (counts.profiles === 0 && counts.tags === 0 && counts.events === 0 && counts.campaignRecords === 0) {
         throw new TagforgeException(ErrorCode.NotFound, `customer ${customerId} has no profile`);
       }
       await this.audit.append(

@@ -202,26 +202,14 @@ export class InsightsService {
     open: () => Writable,
   ): Promise<void> {
     const { tags, selected } = await this.select(rule, options.asOf);
-    await streamPages(open(), {
-      header: options.format === 'csv' ? csvField('customer_id') : null,
-      pageSize: EXPORT_PAGE,
-      page: async (after) => {
-        const ids = await this.insights.membersWithCombinations(
-          tags,
-          selected,
-          options.asOf,
-          after,
-          EXPORT_PAGE,
-        );
-        return {
-          lines: ids.map((id) =>
-            options.format === 'csv' ? csvField(id) : JSON.stringify({ customerId: id }),
-          ),
-          fetched: ids.length,
-          last: ids[ids.length - 1] ?? null,
-        };
-      },
-    });
+    await streamPages<string>(
+      open(),
+      EXPORT_PAGE,
+      options.format === 'csv' ? `${csvField('customer_id')}\n` : null,
+      (after) => this.insights.membersWithCombinations(tags, selected, options.asOf, after, EXPORT_PAGE),
+      (id) => (options.format === 'csv' ? `${csvField(id)}\n` : `${JSON.stringify({ customerId: id })}\n`),
+      (id) => id,
+    );
   }
 
   async breakdown(

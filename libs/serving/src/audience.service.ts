@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
 import { ErrorCode, TagforgeException } from '@tagforge/common';
@@ -13,9 +12,11 @@ import {
 import { ruleOutcomes } from '@tagforge/rules';
 import { CHANGES_CURSOR, MEMBERS_CURSOR, type FeedPosition } from './cursors';
 import { ExportColumns, type ColumnRequest, type ResolvedColumns } from './export-columns';
+import { cellText, csvField, streamPages, type ExportFormat } from './export-stream';
+
+export type { ExportFormat } from './export-stream';
 
 export type AudienceKind = 'segment' | 'tag';
-export type ExportFormat = 'csv' | 'ndjson';
 
 export const MAX_MEMBERS_PAGE = 10_000;
 export const DEFAULT_MEMBERS_PAGE = 1000;
@@ -137,20 +138,21 @@ export class AudienceService {
     const { row, filter } = await this.resolve(ref, options.asOf);
     const columns = await this.columns.resolve(options.columns ?? [], options.asOf, canReadBureau);
     const names = columns?.names ?? [];
-    await streamPages(open(), {
-      header: options.format === 'csv' ? ['customer_id', 'since', ...names].map(csvField).join(',') : null,
-      pageSize: EXPORT_PAGE,
-      page: async (after) => {
+    await streamPages<MemberItem>(
+      open(),
+      EXPORT_PAGE,
+      options.format === 'csv' ? `${['customer_id', 'since', ...names].map(csvField).join(',')}\n` : null,
+      async (after) => {
         const members = await this.page(row.tagId, filter, after, EXPORT_PAGE, options.asOf);
-        const page: MemberItem[] = columns ? await this.withColumns(members, columns, options.asOf) : members;
-        const lines = page.map((member) => {
-          if (options.format !== 'csv') return JSON.stringify(member);
-          const extra = names.map((name) => csvField(cellText(member.columns?.[name])));
-          return [member.customerId, member.since.toISOString(), ...extra].join(',');
-        });
-        return { lines, fetched: members.length, last: members[members.length - 1]?.customerId ?? null };
+        return columns ? this.withColumns(members, columns, options.asOf) : members;
       },
-    });
+      (member) => {
+        if (options.format !== 'csv') return `${JSON.stringify(member)}\n`;
+        const extra = names.map((name) => csvField(cellText(member.columns?.[name])));
+        return `${[member.customerId, member.since.toISOString(), ...extra].join(',')}\n`;
+      },
+      (member) => member.customerId,
+    );
   }
 
   // Entered/exited feed. `since` is a cursor of this feed, 'now' for where it stands, or undefined
@@ -330,40 +332,4 @@ function refuseFilters(ref: AudienceRef, what: string, names: readonly ('value' 
       `${ref.id} is ${what}: ${given.join(' and ')} do not apply`,
     );
   }
-}
-
-// Writes an export page by page with backpressure (`write()` → wait for `drain`), so memory stays
-// flat for any size, and stops as soon as the client goes away. `page` gets the last key of the
-// previous page (null first) and returns its lines; a page shorter than `pageSize` is the last.
-export async function streamPages(
-  out: Writable,
-  source: {
-    header: string | null;
-    pageSize: number;
-    page: (after: string | null) => Promise<{ lines: string[]; fetched: number; last: string | null }>;
-  },
-): Promise<void> {
-  if (source.header !== null) out.write(`${source.header}\n`);
-  let after: string | null = null;
-  for (;;) {
-    if (out.destroyed) return;
-    const { lines, fetched, last } = await source.page(after);
-    const chunk = lines.map((line) => `${line}\n`).join('');
-    if (chunk !== '' && !out.write(chunk)) {
-      await Promise.race([once(out, 'drain'), once(out, 'close')]);
-    }
-    if (fetched < source.pageSize || last === null) break;
-    after = last;
-  }
-  out.end();
-}
-
-// RFC 4180: quoted when it holds a comma, quote or line break.
-export function csvField(text: string): string {
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-function cellText(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  return typeof value === 'string' ? value : JSON.stringify(value);
 }

@@ -37,3 +37,16 @@ export const AUDIT_CURSOR = cursorCodec<string>(
   (id) => [id],
   ([id]) => (/^\d{1,18}$/.test(id) ? id : undefined),
 );
+
+// Campaign ids follow the customer-id pattern.
+export const CAMPAIGNS_CURSOR = cursorCodec<string>(
+  1,
+  (campaignId) => [campaignId],
+  ([campaignId]) => (isCustomerId(campaignId) ? campaignId : undefined),
+);
+
+export const CAMPAIGN_MEMBERS_CURSOR = cursorCodec<string>(
+  1,
+  (customerId) => [customerId],
+  ([customerId]) => (isCustomerId(customerId) ? customerId : undefined),
+);

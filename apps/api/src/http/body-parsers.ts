@@ -87,8 +87,12 @@ function readText(request: FastifyRequest, body: Buffer): string | undefined {
   return body.toString('utf8');
 }
 
+// NDJSON routes: the profile batch and a campaign's outcomes.
+const OUTCOMES_PATH = /^\/v1\/campaigns\/[^/]+\/outcomes$/;
+
 function isBatch(request: FastifyRequest): boolean {
-  return request.url.split('?')[0] === BATCH_PATH;
+  const path = request.url.split('?')[0];
+  return path === BATCH_PATH || OUTCOMES_PATH.test(path);
 }
 
 function hasBody(request: FastifyRequest): boolean {

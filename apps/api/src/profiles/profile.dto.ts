@@ -64,6 +64,9 @@ export class ErasedCountsDto {
 
   @ApiProperty({ example: 19 })
   events!: number;
+
+  @ApiProperty({ example: 2, description: 'campaign memberships and the outcomes recorded for them' })
+  campaignRecords!: number;
 }
 
 export class ErasureDto {

@@ -1,20 +1,11 @@
 import type { Command } from 'commander';
 import { loadConfig } from '@tagforge/common';
-import { syntheticProfiles } from '@tagforge/demo-data';
+import { DEMO_DATASETS, isDemoDataset, syntheticProfiles } from '@tagforge/demo-data';
 import { parseNow } from '@tagforge/rules';
 import { ApiClient, ApiError } from './api-client';
+import { HEADLINE_SEGMENTS, loadDataset, markdownReport, reportRows } from './demo-dataset';
 
 const BATCH_LINES = 5000;
-const HEADLINE_SEGMENTS = [
-  'high_intent_loan_demand',
-  'low_risk_customers',
-  'repeat_borrowers',
-  'instant_approval_offer',
-  'credit_line_increase',
-  'dormant_win_back',
-  'early_warning_watchlist',
-  'do_not_market',
-];
 
 interface CustomerTags {
   profileVersion: number;
@@ -37,6 +28,9 @@ interface DemoOptions {
   ifEmpty?: boolean;
   wait: string;
   neverFail?: boolean;
+  dataset?: string;
+  file?: string;
+  reportOnly?: boolean;
 }
 
 async function waitForApi(api: ApiClient, timeoutMs: number): Promise<void> {
@@ -84,6 +78,22 @@ async function runDemo(options: DemoOptions): Promise<void> {
   if (!Number.isInteger(customers) || customers < 1)
     throw new Error('--customers must be a positive integer');
   await waitForApi(api, Number(options.wait) * 1000);
+  if (options.dataset !== undefined) {
+    if (!isDemoDataset(options.dataset)) {
+      throw new Error(
+        `--dataset must be one of ${Object.keys(DEMO_DATASETS).join(', ')}, got ${JSON.stringify(options.dataset)}`,
+      );
+    }
+    const dataset = DEMO_DATASETS[options.dataset];
+    const log = (line: string) => process.stderr.write(`${line}\n`);
+    const campaignId = options.reportOnly
+      ? dataset.campaign.id
+      : await loadDataset(api, dataset, options.file ?? dataset.file, log);
+    process.stdout.write(
+      `\n${dataset.outcome} by headline segment and category tag, campaign ${campaignId}:\n\n${markdownReport(dataset.outcome, await reportRows(api, campaignId, dataset.outcome))}`,
+    );
+    return;
+  }
   if (options.ifEmpty) {
     const existing = await api.request('GET', '/v1/customers/C0000001/tags').then(
       () => true,
@@ -145,12 +155,20 @@ async function runDemo(options: DemoOptions): Promise<void> {
 export function register(program: Command): void {
   program
     .command('demo')
-    .description('load a synthetic demo population into a running service and show its tags')
+    .description(
+      'load a synthetic demo population (or a public dataset with its outcomes) into a running service and show its tags',
+    )
     .option('--api <url>', 'the API base URL (default: http://127.0.0.1 on PORT, where the API listens)')
     .requiredOption('--key <key>', 'an API key with profiles:write and tags:read (admin)')
     .option('--customers <n>', 'how many customers', '2000')
     .option('--seed <s>', 'generator seed', '42')
     .option('--if-empty', 'do nothing when the first demo customer already exists')
+    .option(
+      '--dataset <name>',
+      'load a public dataset instead (bank-marketing, uci-credit-card): profiles without their outcome, then the outcome on one campaign, and print the report',
+    )
+    .option('--file <csv>', "the dataset's CSV (default: its copy in test/fixtures/datasets)")
+    .option('--report-only', 'with --dataset: only print the report of a dataset loaded before')
     .option('--wait <seconds>', 'wait this long for the API to come up', '60')
     .option(
       '--never-fail',

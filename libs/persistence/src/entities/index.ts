@@ -1,6 +1,7 @@
 import { AudienceSizeDeltaEntity } from './audience-size-delta.entity';
 import { ApiKeyEntity } from './api-key.entity';
 import { AuditLogEntity } from './audit-log.entity';
+import { CampaignEntity, CampaignMemberEntity, CampaignOutcomeEntity } from './campaign.entity';
 import { CustomerProfileEntity } from './customer-profile.entity';
 import { CustomerTagEntity } from './customer-tag.entity';
 import { DefinitionChangeSetEntity } from './definition-change-set.entity';
@@ -13,6 +14,7 @@ import { TagEventEntity } from './tag-event.entity';
 export * from './api-key.entity';
 export * from './audience-size-delta.entity';
 export * from './audit-log.entity';
+export * from './campaign.entity';
 export * from './customer-profile.entity';
 export * from './customer-tag.entity';
 export * from './definition-change-set.entity';
@@ -26,6 +28,9 @@ export const ENTITIES = [
   ApiKeyEntity,
   AudienceSizeDeltaEntity,
   AuditLogEntity,
+  CampaignEntity,
+  CampaignMemberEntity,
+  CampaignOutcomeEntity,
   CustomerProfileEntity,
   CustomerTagEntity,
   DefinitionChangeSetEntity,

@@ -5,6 +5,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 // What the audit log records changes to.
 export const AUDITED_ENTITIES = [
   'api_key',
+  'campaign',
   'customer',
   'definition_change_set',
   'evaluation_run',

@@ -10,3 +10,4 @@ export * from './customer-tag.repository';
 export * from './evaluation-run.repository';
 export * from './history-partition.repository';
 export * from './model-stability.repository';
+export * from './campaign.repository';

@@ -25,6 +25,8 @@ export interface ErasureCounts {
   profiles: number;
   tags: number;
   events: number;
+  // Campaign memberships and the outcomes recorded for them.
+  campaignRecords: number;
 }
 
 interface ProfileRow {
@@ -163,8 +165,13 @@ export class ProfileRepository {
         WHERE t.customer_id = $1 AND t.value = 'true'::jsonb`,
       [customerId],
     );
+    // Memberships first: an outcome write holds its members FOR SHARE, so this waits for it and the
+    // outcomes it committed are then deleted too.
+    const memberships = await count(`DELETE FROM campaign_member WHERE customer_id = $1`);
+    const outcomes = await count(`DELETE FROM campaign_outcome WHERE customer_id = $1`);
     return {
       events,
+      campaignRecords: memberships + outcomes,
       tags: await count(`DELETE FROM customer_tag WHERE customer_id = $1`),
       profiles: await count(`DELETE FROM customer_profile WHERE customer_id = $1 AND version > 0`),
     };

@@ -1,0 +1,4 @@
+export * from './campaign-report';
+export * from './holdout-split';
+export * from './outcome-line';
+export * from './proportions';
