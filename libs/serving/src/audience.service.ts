@@ -136,15 +136,21 @@ export class AudienceService {
   ): Promise<void> {
     const { row, filter } = await this.resolve(ref, options.asOf);
     const columns = await this.columns.resolve(options.columns ?? [], options.asOf, canReadBureau);
+    const read = async (after: string | null) => {
+      const members = await this.page(row.tagId, filter, after, EXPORT_PAGE, options.asOf);
+      const page: MemberItem[] = columns ? await this.withColumns(members, columns, options.asOf) : members;
+      return { members, page };
+    };
+    // The first page is read before the stream opens: an error there is still a JSON answer, and
+    // the head can say how stale a replica's answer may be.
+    let current = await read(null);
     const out = open();
     const names = columns?.names ?? [];
     if (options.format === 'csv')
       out.write(`${['customer_id', 'since', ...names].map(csvField).join(',')}\n`);
-    let after: string | null = null;
     for (;;) {
       if (out.destroyed) return;
-      const members = await this.page(row.tagId, filter, after, EXPORT_PAGE, options.asOf);
-      const page: MemberItem[] = columns ? await this.withColumns(members, columns, options.asOf) : members;
+      const { members, page } = current;
       let chunk = '';
       for (const member of page) {
         if (options.format === 'csv') {
@@ -158,7 +164,8 @@ export class AudienceService {
         await Promise.race([once(out, 'drain'), once(out, 'close')]);
       }
       if (members.length < EXPORT_PAGE) break;
-      after = members[members.length - 1].customerId;
+      if (out.destroyed) return;
+      current = await read(members[members.length - 1].customerId);
     }
     out.end();
   }
