@@ -180,6 +180,23 @@ export class BenchEnvironment {
     return worker;
   }
 
+  // A second API process that serves its reads from a replica (DATABASE_READ_URL), beside the first.
+  async startReadApi(readUrl: string): Promise<BenchHttpClient> {
+    const port = await freePort();
+    const api = ServiceProcess.start(
+      'api-replica',
+      join(ROOT, 'dist/apps/api/src/main.js'),
+      { ...this.env, DATABASE_READ_URL: readUrl, PORT: String(port), WORKER_METRICS_PORT: '0' },
+      join(tmpdir(), `tagforge-bench-api-${process.pid}-api-replica.log`),
+    );
+    this.services.push(api);
+    await api.waitUntilReady(`http://127.0.0.1:${port}/health/ready`, 120_000);
+    progress(
+      `api reading from ${readUrl.replace(/\/\/[^@]*@/, '//')} ready (pid ${api.pid}, :${port}); log ${api.logFile}`,
+    );
+    return new BenchHttpClient(`http://127.0.0.1:${port}`, this.http.apiKey);
+  }
+
   get worker(): ServiceProcess | undefined {
     return this.workerProcess;
   }
