@@ -84,7 +84,7 @@ export class PostgresCluster {
     return existsSync(file) ? readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') : '';
   }
 
-  private async asPostgres(command: string): Promise<void> {
+  async asPostgres(command: string): Promise<void> {
     if (userInfo().username === 'postgres') {
       await runCommand('sh', ['-c', command], { timeoutMs: 120_000 });
     } else {
@@ -92,12 +92,12 @@ export class PostgresCluster {
     }
   }
 
-  private asPostgresSync(command: string): void {
+  asPostgresSync(command: string): void {
     if (userInfo().username === 'postgres') spawnSync('sh', ['-c', command], { timeout: 30_000 });
     else spawnSync('su', ['postgres', '-s', '/bin/sh', '-c', command], { timeout: 30_000 });
   }
 
-  private static postgresIds(): { uid: number; gid: number } {
+  static postgresIds(): { uid: number; gid: number } {
     const line = readFileSync('/etc/passwd', 'utf8')
       .split('\n')
       .find((entry) => entry.startsWith('postgres:'));
