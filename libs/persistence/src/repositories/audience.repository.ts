@@ -74,12 +74,25 @@ export interface ColumnValues {
 // The feed horizon: the oldest transaction id still running in this database (a write not yet
 // committed), widened from pg_stat_activity's 32-bit xid to the 64-bit ids tag_event stores; or the
 // snapshot's xmax when none runs. Transactions of other databases in the cluster do not hold it back.
-const FEED_HORIZON = `
-  SELECT least(m.xmax8, coalesce(min(m.xmax8 - ((m.xmax8 - a.backend_xid::text::bigint) % 4294967296 + 4294967296) % 4294967296),
-                                 m.xmax8))
-    FROM (SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS xmax8) m
-    LEFT JOIN pg_stat_activity a ON a.datname = current_database() AND a.backend_xid IS NOT NULL
+// pg_stat_activity is read after the snapshot is taken, so it can list a transaction that got its
+// id after the snapshot (at or past xmax): that one is not older than xmax and must not count (its
+// modular distance would otherwise wrap to almost 2^32 and the horizon go negative: a head cursor the
+// API itself refuses, seen under 200 writes/s in the read-replica scenario).
+// `xmax` is a 64-bit SQL expression; `running` a query of the 32-bit xids (column `xid`).
+export function feedHorizonSql(xmax: string, running: string): string {
+  return `
+  SELECT least(m.xmax8, coalesce(min(m.xmax8 - d.distance) FILTER (WHERE d.distance < 2147483648), m.xmax8))
+    FROM (SELECT (${xmax}) AS xmax8) m
+    LEFT JOIN (${running}) r ON true
+    LEFT JOIN LATERAL (SELECT ((m.xmax8 - r.xid) % 4294967296 + 4294967296) % 4294967296 AS distance) d ON true
    GROUP BY m.xmax8`;
+}
+
+const FEED_HORIZON = feedHorizonSql(
+  `pg_snapshot_xmax(pg_current_snapshot())::text::bigint`,
+  `SELECT backend_xid::text::bigint AS xid FROM pg_stat_activity
+    WHERE datname = current_database() AND backend_xid IS NOT NULL`,
+);
 
 // Reads for campaign tools and CRM: audiences (members, size, point-in-time, changes feed) and one
 // customer's tags over time. Every list is keyset-paged; nothing here uses OFFSET.
