@@ -181,7 +181,7 @@ export class BenchEnvironment {
   }
 
   // A second API process that serves its reads from a replica (DATABASE_READ_URL), beside the first.
-  async startReadApi(readUrl: string): Promise<BenchHttpClient> {
+  async startReadApi(readUrl: string): Promise<{ http: BenchHttpClient; stop: () => Promise<void> }> {
     const port = await freePort();
     const api = ServiceProcess.start(
       'api-replica',
@@ -194,7 +194,15 @@ export class BenchEnvironment {
     progress(
       `api reading from ${readUrl.replace(/\/\/[^@]*@/, '//')} ready (pid ${api.pid}, :${port}); log ${api.logFile}`,
     );
-    return new BenchHttpClient(`http://127.0.0.1:${port}`, this.http.apiKey);
+    const http = new BenchHttpClient(`http://127.0.0.1:${port}`, this.http.apiKey);
+    return {
+      http,
+      stop: async () => {
+        http.close();
+        await api.stop();
+        this.services.splice(this.services.indexOf(api), 1);
+      },
+    };
   }
 
   get worker(): ServiceProcess | undefined {

@@ -279,7 +279,7 @@ async function main(): Promise<void> {
     progress(describeThroughput('api', api));
     let replica: { run: Throughput; lagHeader: string } | undefined;
     if (options.replicaUrl) {
-      const replicaHttp = await environment.startReadApi(options.replicaUrl);
+      const { http: replicaHttp, stop } = await environment.startReadApi(options.replicaUrl);
       const probe = await replicaHttp.send('GET', `/v1/customers/${customerId(0)}/tags`);
       const lagHeader = probe.headers['tagforge-replica-lag'];
       if (probe.status !== 200 || typeof lagHeader !== 'string') {
@@ -291,6 +291,7 @@ async function main(): Promise<void> {
       );
       replica = { run: await apiLookups(replicaHttp, meter, options, options.seconds), lagHeader };
       progress(describeThroughput('api (replica)', replica.run));
+      await stop();
     }
     progress(`lookups as plain SQL: ${options.connections} loops for ${options.seconds} s`);
     const sql = await sqlLookups(sqlPool, meter, options, options.seconds);
@@ -377,7 +378,7 @@ async function main(): Promise<void> {
         `${describeThroughput(`GET /v1/customers/{id}/tags from the replica (DATABASE_READ_URL), ${options.connections} connections`, replica.run)}`,
       );
       out(
-        `    ${describeCpu(replica.run.cpu, ['api', 'api (replica)'], 'autocannon')}; replica/primary = ` +
+        `    ${describeCpu(replica.run.cpu, ['api', 'api (replica)'], 'autocannon')} (postgres: the primary's backends only); replica/primary = ` +
           `${(replica.run.perSecond / api.perSecond).toFixed(3)}; Tagforge-Replica-Lag on a sample: ${replica.lagHeader} s`,
       );
     }
