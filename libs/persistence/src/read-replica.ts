@@ -32,7 +32,7 @@ const REPLICA_LAG_SQL = `
          END::float8 AS lag`;
 
 // A lag probe is at most this old when a response quotes it (the quoted bound adds its age).
-const LAG_PROBE_MAX_AGE_MS = 1000;
+const LAG_PROBE_MAX_AGE_MS = 250;
 // An audience read waits at most this long for the replica to catch up with the primary.
 const CATCH_UP_TIMEOUT_MS = 1000;
 

@@ -20,6 +20,7 @@ export class PostgresCluster {
   private constructor(
     readonly base: string,
     readonly port: number,
+    private readonly synchronousCommit: boolean,
   ) {
     this.forget = onProcessExit(() => {
       this.asPostgresSync(`${BIN}/pg_ctl -D ${quote(this.dataDir)} -m immediate -w stop`);
@@ -27,9 +28,11 @@ export class PostgresCluster {
     });
   }
 
-  static async create(): Promise<PostgresCluster> {
+  // synchronousCommit: commits flush their WAL (and so reach a standby) at once, as in production;
+  // otherwise the WAL writer sends them within its 200 ms cycle.
+  static async create(options: { synchronousCommit?: boolean } = {}): Promise<PostgresCluster> {
     const base = mkdtempSync(join(tmpdir(), 'tagforge-rel-pg-'));
-    const cluster = new PostgresCluster(base, await freePort());
+    const cluster = new PostgresCluster(base, await freePort(), options.synchronousCommit ?? false);
     mkdirSync(cluster.dataDir);
     const postgres = PostgresCluster.postgresIds();
     chownSync(base, postgres.uid, postgres.gid);
@@ -58,7 +61,7 @@ export class PostgresCluster {
       '-k /tmp',
       '-c listen_addresses=127.0.0.1',
       '-c fsync=off',
-      '-c synchronous_commit=off',
+      `-c synchronous_commit=${this.synchronousCommit ? 'on' : 'off'}`,
       '-c max_connections=200',
     ].join(' ');
     await this.asPostgres(
