@@ -180,6 +180,31 @@ export class BenchEnvironment {
     return worker;
   }
 
+  // A second API process that serves its reads from a replica (DATABASE_READ_URL), beside the first.
+  async startReadApi(readUrl: string): Promise<{ http: BenchHttpClient; stop: () => Promise<void> }> {
+    const port = await freePort();
+    const api = ServiceProcess.start(
+      'api-replica',
+      join(ROOT, 'dist/apps/api/src/main.js'),
+      { ...this.env, DATABASE_READ_URL: readUrl, PORT: String(port), WORKER_METRICS_PORT: '0' },
+      join(tmpdir(), `tagforge-bench-api-${process.pid}-api-replica.log`),
+    );
+    this.services.push(api);
+    await api.waitUntilReady(`http://127.0.0.1:${port}/health/ready`, 120_000);
+    progress(
+      `api reading from ${readUrl.replace(/\/\/[^@]*@/, '//')} ready (pid ${api.pid}, :${port}); log ${api.logFile}`,
+    );
+    const http = new BenchHttpClient(`http://127.0.0.1:${port}`, this.http.apiKey);
+    return {
+      http,
+      stop: async () => {
+        http.close();
+        await api.stop();
+        this.services.splice(this.services.indexOf(api), 1);
+      },
+    };
+  }
+
   get worker(): ServiceProcess | undefined {
     return this.workerProcess;
   }

@@ -3,6 +3,7 @@ import { Agent, request } from 'node:http';
 export interface HttpResponse<T = unknown> {
   status: number;
   body: T;
+  headers: Record<string, string | string[] | undefined>;
 }
 
 // A small JSON client over one keep-alive agent, for the control calls around the measurements
@@ -43,7 +44,7 @@ export class BenchHttpClient {
             } catch {
               // not JSON: keep the text for the error message
             }
-            resolve({ status: incoming.statusCode ?? 0, body: parsed as T });
+            resolve({ status: incoming.statusCode ?? 0, body: parsed as T, headers: incoming.headers });
           });
         },
       );

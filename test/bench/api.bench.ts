@@ -12,6 +12,7 @@ import {
   progress,
   requirePopulation,
 } from './api-environment';
+import type { BenchHttpClient } from './api-http';
 import { CpuMeter, describeCpu, type CpuUse } from './api-processes';
 import { describePostgres } from './postgres-settings';
 
@@ -27,6 +28,10 @@ import { describePostgres } from './postgres-settings';
 //   npm run bench:api -- [--customers 1000000] [--reuse] [--seed 42] [--connections 32] [--seconds 20]
 //     [--warmup 5] [--size-calls 50] [--pool 10]
 //     [--database-url postgres://postgres@127.0.0.1:5432/tagforge_bench_api] [--redis-url redis://127.0.0.1:6379]
+//     [--replica-url postgres://postgres@127.0.0.1:5544/tagforge_bench_api]
+// With --replica-url (a streaming replica of --database-url's server, docs/scaling.md), a second API
+// process reads from it (DATABASE_READ_URL) and the lookups run through it too, right after the
+// first: lookups/s with and without the replica, side by side, and the replica's lag header checked.
 // Without --reuse the database is dropped and loaded again (1 M customers: about 10 minutes of load
 // and a recompute run); it is kept afterwards for --reuse and for api-sandbox.bench. Progress goes to
 // stderr; the last line of stdout is one JSON object.
@@ -46,6 +51,7 @@ interface Options {
   seconds: number;
   warmupSeconds: number;
   sizeCalls: number;
+  replicaUrl: string | undefined;
 }
 
 function parseOptions(): Options {
@@ -59,6 +65,7 @@ function parseOptions(): Options {
     seconds: positiveInteger('--seconds', 20),
     warmupSeconds: Number(argument('--warmup') ?? 5),
     sizeCalls: positiveInteger('--size-calls', 50),
+    replicaUrl: argument('--replica-url'),
   };
 }
 
@@ -91,7 +98,7 @@ function randomCustomer(customers: number): string {
 }
 
 async function apiLookups(
-  environment: BenchEnvironment,
+  http: BenchHttpClient,
   meter: CpuMeter,
   options: Options,
   seconds: number,
@@ -101,10 +108,10 @@ async function apiLookups(
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       {
-        url: environment.http.baseUrl,
+        url: http.baseUrl,
         connections: options.connections,
         duration: seconds,
-        headers: { authorization: `Bearer ${environment.http.apiKey}`, accept: 'application/json' },
+        headers: { authorization: `Bearer ${http.apiKey}`, accept: 'application/json' },
         requests: [
           {
             method: 'GET',
@@ -264,12 +271,28 @@ async function main(): Promise<void> {
     await sqlPool.query('SELECT 1');
     if (options.warmupSeconds > 0) {
       progress(`warm-up: ${options.warmupSeconds} s of each (caches, JIT, connections)`);
-      await apiLookups(environment, meter, options, options.warmupSeconds);
+      await apiLookups(environment.http, meter, options, options.warmupSeconds);
       await sqlLookups(sqlPool, meter, options, options.warmupSeconds);
     }
     progress(`lookups through the API: ${options.connections} connections for ${options.seconds} s`);
-    const api = await apiLookups(environment, meter, options, options.seconds);
+    const api = await apiLookups(environment.http, meter, options, options.seconds);
     progress(describeThroughput('api', api));
+    let replica: { run: Throughput; lagHeader: string } | undefined;
+    if (options.replicaUrl) {
+      const { http: replicaHttp, stop } = await environment.startReadApi(options.replicaUrl);
+      const probe = await replicaHttp.send('GET', `/v1/customers/${customerId(0)}/tags`);
+      const lagHeader = probe.headers['tagforge-replica-lag'];
+      if (probe.status !== 200 || typeof lagHeader !== 'string') {
+        throw new Error(`the replica-reading API answered ${probe.status} without Tagforge-Replica-Lag`);
+      }
+      if (options.warmupSeconds > 0) await apiLookups(replicaHttp, meter, options, options.warmupSeconds);
+      progress(
+        `lookups through the API reading from the replica: ${options.connections} connections for ${options.seconds} s`,
+      );
+      replica = { run: await apiLookups(replicaHttp, meter, options, options.seconds), lagHeader };
+      progress(describeThroughput('api (replica)', replica.run));
+      await stop();
+    }
     progress(`lookups as plain SQL: ${options.connections} loops for ${options.seconds} s`);
     const sql = await sqlLookups(sqlPool, meter, options, options.seconds);
     progress(describeThroughput('sql', sql));
@@ -350,6 +373,15 @@ async function main(): Promise<void> {
         `postgres ${perLookup(sql.cpu.postgres, sql)}`,
     );
     out(`    api/sql = ${ratioToSql.toFixed(3)}`);
+    if (replica) {
+      out(
+        `${describeThroughput(`GET /v1/customers/{id}/tags from the replica (DATABASE_READ_URL), ${options.connections} connections`, replica.run)}`,
+      );
+      out(
+        `    ${describeCpu(replica.run.cpu, ['api', 'api (replica)'], 'autocannon')} (postgres: the primary's backends only); replica/primary = ` +
+          `${(replica.run.perSecond / api.perSecond).toFixed(3)}; Tagforge-Replica-Lag on a sample: ${replica.lagHeader} s`,
+      );
+    }
     out(describeExport(`export segment ${largest.id}`, exported));
     out(
       `    the same ${EXPORT_PAGE}-row pages via pg: ${(sqlExport.ms / 1000).toFixed(2)} s (${sqlExport.value} rows)`,
@@ -364,11 +396,12 @@ async function main(): Promise<void> {
         `(${sizeMs.length} calls); its statements via pg: count(*) median ${percentile(countMs, 0.5).toFixed(1)} ms, ` +
         `last change median ${percentile(lastChangedMs, 0.5).toFixed(1)} ms`,
     );
-    if (api.errors > 0 || sql.errors > 0) process.exitCode = 1;
+    if (api.errors > 0 || sql.errors > 0 || (replica?.run.errors ?? 0) > 0) process.exitCode = 1;
     out(
       JSON.stringify({
         customers,
         lookupRps: Math.round(api.perSecond),
+        ...(replica ? { replicaLookupRps: Math.round(replica.run.perSecond) } : {}),
         lookupP50Ms: fixed(api.p50, 2),
         lookupP99Ms: fixed(api.p99, 2),
         sqlRps: Math.round(sql.perSecond),

@@ -9,6 +9,7 @@ import { registerConsole } from './console/console-static';
 import { registerBodyParsers } from './http/body-parsers';
 import { mapError } from './http/error-body';
 import { buildOpenApiDocument, readProfileSchema } from './http/openapi-document';
+import { registerReplicaLagHeader } from './http/replica-lag';
 import { registerRequestIdHeader, requestIdOf } from './http/request-id';
 import { registerRequestLog } from './http/request-log';
 import { registerHttpMetrics } from './metrics/http-metrics';
@@ -36,6 +37,7 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
   app.useLogger(logger);
   const fastify = app.getHttpAdapter().getInstance();
   registerRequestIdHeader(fastify);
+  registerReplicaLagHeader(fastify);
   registerRequestLog(fastify, logger);
   registerBodyParsers(fastify);
   registerHttpMetrics(fastify);

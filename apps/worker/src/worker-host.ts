@@ -6,7 +6,6 @@ import {
 } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { Counter, Histogram } from 'prom-client';
 import { AppConfig } from '@tagforge/common';
 import {
@@ -15,8 +14,11 @@ import {
   QUEUE_OF_JOB,
   QueueName,
   createRedisConnection,
+  queuePrefix,
+  redisTarget,
   unreachableRedisMessage,
   warnUnlessNoEviction,
+  type RedisConnection,
 } from '@tagforge/queue';
 
 // finalAttempt: this attempt failing fails the job for good (no retry follows).
@@ -40,7 +42,7 @@ const jobDuration = new Histogram({
 export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(WorkerHost.name);
   private readonly workers: Worker[] = [];
-  private connection?: Redis;
+  private connection?: RedisConnection;
 
   constructor(
     private readonly config: AppConfig,
@@ -51,12 +53,13 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
 
   async onApplicationBootstrap(): Promise<void> {
     const handlers = this.discoverHandlers();
-    this.connection = createRedisConnection(this.config.REDIS_URL, 'worker');
+    const target = redisTarget(this.config);
+    this.connection = createRedisConnection(target, 'worker');
     try {
       await this.connection.connect();
     } catch (error) {
       this.connection.disconnect();
-      throw new Error(unreachableRedisMessage(this.config.REDIS_URL, error), { cause: error });
+      throw new Error(unreachableRedisMessage(target, error), { cause: error });
     }
     await warnUnlessNoEviction(this.connection, this.logger);
     const concurrency = this.concurrencyByQueue();
@@ -70,7 +73,7 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
     for (const queueName of Object.values(QueueName)) {
       const worker = new Worker(queueName, (job: Job) => this.process(handlers, job), {
         connection: this.connection,
-        prefix: this.config.QUEUE_PREFIX,
+        prefix: queuePrefix(this.config, queueName),
         concurrency: concurrency[queueName],
         // A run chunk is idempotent, so one whose worker died is safe to run again, more than once
         // (BullMQ's default fails a job for good at its second stall; the reconciler then relaunches

@@ -3,7 +3,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { Queue } from 'bullmq';
 import { Gauge, register } from 'prom-client';
 import { AppConfig } from '@tagforge/common';
-import { QueueName, QueueProducer } from '@tagforge/queue';
+import { QueueName, QueueProducer, queuePrefix } from '@tagforge/queue';
 
 // A worker has no API server, so it serves its own /metrics (jobs, evaluation latency, freshness,
 // rule errors, reconciler work) and the depth of every queue.
@@ -21,7 +21,7 @@ export class WorkerMetricsServer implements OnApplicationBootstrap, OnApplicatio
   async onApplicationBootstrap(): Promise<void> {
     if (this.config.WORKER_METRICS_PORT === 0) return;
     const queues = Object.values(QueueName).map(
-      (name) => new Queue(name, { connection: this.producer.redis, prefix: this.config.QUEUE_PREFIX }),
+      (name) => new Queue(name, { connection: this.producer.redis, prefix: queuePrefix(this.config, name) }),
     );
     this.queues.push(...queues);
     register.removeSingleMetric('tagforge_queue_jobs');

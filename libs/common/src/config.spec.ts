@@ -13,6 +13,19 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads the replica URL and the cluster seeds when given', () => {
+    expect(
+      loadConfig({
+        DATABASE_READ_URL: 'postgres://postgres@127.0.0.1:5544/tagforge',
+        REDIS_CLUSTER_NODES: '127.0.0.1:7000,redis-2.internal:7001',
+      }),
+    ).toMatchObject({
+      DATABASE_READ_URL: 'postgres://postgres@127.0.0.1:5544/tagforge',
+      REDIS_CLUSTER_NODES: '127.0.0.1:7000,redis-2.internal:7001',
+    });
+    expect(loadConfig({})).toMatchObject({ DATABASE_READ_URL: undefined, REDIS_CLUSTER_NODES: undefined });
+  });
+
   it('converts numbers and keeps given values', () => {
     expect(loadConfig({ PORT: '8080', LOG_LEVEL: 'debug' })).toMatchObject({
       PORT: 8080,
@@ -27,6 +40,9 @@ describe('loadConfig', () => {
     ['REDIS_URL', 'http://localhost'],
     ['LOG_LEVEL', 'loud'],
     ['BOOTSTRAP_API_KEY', 'short'],
+    ['DATABASE_READ_URL', 'mysql://replica'],
+    ['REDIS_CLUSTER_NODES', 'redis://127.0.0.1:7000'],
+    ['REDIS_CLUSTER_NODES', '127.0.0.1:7000,'],
   ])('refuses %s=%s with a message naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name}=`));

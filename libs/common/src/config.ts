@@ -26,6 +26,20 @@ export class AppConfig {
   @Matches(/^rediss?:\/\/\S+$/, { message: 'must be a redis:// URL' })
   REDIS_URL = 'redis://127.0.0.1:6379';
 
+  // A streaming replica for serving reads (CRM lookups, audience pages and exports); unset: every
+  // read goes to DATABASE_URL. Writes, locks, feeds and reads of one's own writes always do.
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgres:// URL' })
+  DATABASE_READ_URL?: string;
+
+  // Seeds of a Redis Cluster (comma-separated host:port); when set it replaces REDIS_URL, and each
+  // queue gets its own hash tag so the queues spread over the primaries.
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9.-]+:\d{1,5}(,[A-Za-z0-9.-]+:\d{1,5})*$/, {
+    message: 'must be comma-separated host:port seeds such as 10.0.0.1:7000,10.0.0.2:7000',
+  })
+  REDIS_CLUSTER_NODES?: string;
+
   @Transform(toInt)
   @IsInt()
   @Min(0)

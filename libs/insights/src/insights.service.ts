@@ -203,7 +203,7 @@ export class InsightsService {
   ): Promise<void> {
     const { tags, selected } = await this.select(rule, options.asOf);
     await streamPages<string>(
-      open(),
+      open,
       EXPORT_PAGE,
       options.format === 'csv' ? `${csvField('customer_id')}\n` : null,
       (after) => this.insights.membersWithCombinations(tags, selected, options.asOf, after, EXPORT_PAGE),

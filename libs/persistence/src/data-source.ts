@@ -1,3 +1,5 @@
+// The primary's connection settings. Which reads may go to a replica (DATABASE_READ_URL) is decided
+// in read-replica.ts (ReadDataSource); everything else uses the primary DataSource built from these.
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '@tagforge/migrations';
 import { ENTITIES } from './entities';

@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '@tagforge/common';
 import { dataSourceOptions } from './data-source';
+import { ReadDataSource } from './read-replica';
 import {
   ApiKeyRepository,
   AudienceRepository,
@@ -34,7 +35,8 @@ const REPOSITORIES = [
   TagDefinitionRepository,
 ];
 
-// One DataSource per process, configured from AppConfig; repositories own all SQL.
+// The primary DataSource (DATABASE_URL) and, through ReadDataSource, an optional read replica
+// (DATABASE_READ_URL); repositories own all SQL.
 @Global()
 @Module({
   imports: [
@@ -52,7 +54,7 @@ const REPOSITORIES = [
       }),
     }),
   ],
-  providers: REPOSITORIES,
-  exports: REPOSITORIES,
+  providers: [ReadDataSource, ...REPOSITORIES],
+  exports: [ReadDataSource, ...REPOSITORIES],
 })
 export class PersistenceModule {}

@@ -1,24 +1,34 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { FlowProducer, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { AppConfig } from '@tagforge/common';
 import { QUEUE_OF_JOB, QueueName, type JobItem } from './job-catalog';
 import { DEFAULT_JOB_OPTIONS, jobIdentity } from './job-options';
-import { createRedisConnection, describeRedisUrl, unreachableRedisMessage } from './redis-connection';
+import {
+  createRedisConnection,
+  describeRedisTarget,
+  isRedisReady,
+  queuePrefix,
+  redisTarget,
+  unreachableRedisMessage,
+  type RedisConnection,
+  type RedisTarget,
+} from './redis-connection';
 
 // The API's only contact with the queue: it adds jobs and never consumes them.
 @Injectable()
 export class QueueProducer implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(QueueProducer.name);
-  private readonly connection: Redis;
+  private readonly target: RedisTarget;
+  private readonly connection: RedisConnection;
   private readonly queues = new Map<QueueName, Queue>();
   private flows?: FlowProducer;
 
   constructor(private readonly config: AppConfig) {
-    this.connection = createRedisConnection(config.REDIS_URL, 'producer');
+    this.target = redisTarget(config);
+    this.connection = createRedisConnection(this.target, 'producer');
   }
 
-  get redis(): Redis {
+  get redis(): RedisConnection {
     return this.connection;
   }
 
@@ -26,7 +36,7 @@ export class QueueProducer implements OnModuleInit, OnApplicationShutdown {
   // the reconciler enqueues them later); readiness reports it.
   onModuleInit(): void {
     this.connection.connect().catch((error: unknown) => {
-      this.logger.warn(unreachableRedisMessage(this.config.REDIS_URL, error));
+      this.logger.warn(unreachableRedisMessage(this.target, error));
     });
   }
 
@@ -61,10 +71,14 @@ export class QueueProducer implements OnModuleInit, OnApplicationShutdown {
       name: item.name,
       queueName: QUEUE_OF_JOB[item.name],
       data: item.data,
-      prefix: this.config.QUEUE_PREFIX,
+      prefix: queuePrefix(this.config, QUEUE_OF_JOB[item.name]),
       opts: { ...DEFAULT_JOB_OPTIONS, jobId: jobIdentity(item).jobId },
     });
-    this.flows ??= new FlowProducer({ connection: this.connection, prefix: this.config.QUEUE_PREFIX });
+    // Every node names its own prefix; the flow producer's is only a default (the runs queue's).
+    this.flows ??= new FlowProducer({
+      connection: this.connection,
+      prefix: queuePrefix(this.config, QUEUE_OF_JOB[parent.name]),
+    });
     await this.flows.add({ ...node(parent), children: children.map(node) });
   }
 
@@ -104,7 +118,7 @@ export class QueueProducer implements OnModuleInit, OnApplicationShutdown {
     if (!queue) {
       queue = new Queue(name, {
         connection: this.connection,
-        prefix: this.config.QUEUE_PREFIX,
+        prefix: queuePrefix(this.config, name),
         defaultJobOptions: DEFAULT_JOB_OPTIONS,
       });
       queue.on('error', (error) => this.logger.warn(`queue ${name}: ${error.message}`));
@@ -114,9 +128,9 @@ export class QueueProducer implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async ensureConnected(): Promise<void> {
-    if (this.connection.status !== 'ready') {
+    if (!isRedisReady(this.connection)) {
       throw new Error(
-        `Redis is not connected (${this.connection.status}) at ${describeRedisUrl(this.config.REDIS_URL)}`,
+        `Redis is not connected (${this.connection.status}) at ${describeRedisTarget(this.target)}`,
       );
     }
   }

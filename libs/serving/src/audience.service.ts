@@ -139,7 +139,7 @@ export class AudienceService {
     const columns = await this.columns.resolve(options.columns ?? [], options.asOf, canReadBureau);
     const names = columns?.names ?? [];
     await streamPages<MemberItem>(
-      open(),
+      open,
       EXPORT_PAGE,
       options.format === 'csv' ? `${['customer_id', 'since', ...names].map(csvField).join(',')}\n` : null,
       async (after) => {

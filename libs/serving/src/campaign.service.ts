@@ -196,7 +196,7 @@ export class CampaignService {
   ): Promise<void> {
     await this.find(id);
     await streamPages<CampaignMemberRow>(
-      open(),
+      open,
       EXPORT_PAGE,
       format === 'csv' ? 'customer_id,group\n' : null,
       (after) => this.campaigns.membersPage(id, group, after, EXPORT_PAGE),

@@ -6,30 +6,32 @@ export type ExportFormat = 'csv' | 'ndjson';
 /**
  * Streams a keyset-paged list with backpressure, page by page, so memory stays flat for any size:
  * `next(after)` reads the page after a position, `line` turns an item into its CSV or NDJSON line and
- * `position` into the position after it. Stops as soon as the client goes away.
+ * `position` into the position after it. The first page is read before `open()` gives the stream, so
+ * an error there is still a JSON answer and headers (a replica's lag) can still be set. Stops as soon
+ * as the client goes away.
  */
 export async function streamPages<T>(
-  out: Writable,
+  open: () => Writable,
   pageSize: number,
   header: string | null,
   next: (after: string | null) => Promise<T[]>,
   line: (item: T) => string,
   position: (item: T) => string,
 ): Promise<void> {
+  let page = await next(null);
+  const out = open();
   if (header !== null) out.write(header);
-  let after: string | null = null;
   for (;;) {
     if (out.destroyed) return;
-    const page = await next(after);
     let chunk = '';
     for (const item of page) chunk += line(item);
     if (chunk !== '' && !out.write(chunk)) {
       await Promise.race([once(out, 'drain'), once(out, 'close')]);
     }
-    if (page.length < pageSize) break;
-    after = position(page[page.length - 1]);
+    if (page.length < pageSize || out.destroyed) break;
+    page = await next(position(page[page.length - 1]));
   }
-  out.end();
+  if (!out.destroyed) out.end();
 }
 
 // RFC 4180: quoted when it holds a comma, quote or line break.

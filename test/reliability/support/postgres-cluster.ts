@@ -20,6 +20,7 @@ export class PostgresCluster {
   private constructor(
     readonly base: string,
     readonly port: number,
+    private readonly synchronousCommit: boolean,
   ) {
     this.forget = onProcessExit(() => {
       this.asPostgresSync(`${BIN}/pg_ctl -D ${quote(this.dataDir)} -m immediate -w stop`);
@@ -27,9 +28,11 @@ export class PostgresCluster {
     });
   }
 
-  static async create(): Promise<PostgresCluster> {
+  // synchronousCommit: commits flush their WAL (and so reach a standby) at once, as in production;
+  // otherwise the WAL writer sends them within its 200 ms cycle.
+  static async create(options: { synchronousCommit?: boolean } = {}): Promise<PostgresCluster> {
     const base = mkdtempSync(join(tmpdir(), 'tagforge-rel-pg-'));
-    const cluster = new PostgresCluster(base, await freePort());
+    const cluster = new PostgresCluster(base, await freePort(), options.synchronousCommit ?? false);
     mkdirSync(cluster.dataDir);
     const postgres = PostgresCluster.postgresIds();
     chownSync(base, postgres.uid, postgres.gid);
@@ -58,7 +61,7 @@ export class PostgresCluster {
       '-k /tmp',
       '-c listen_addresses=127.0.0.1',
       '-c fsync=off',
-      '-c synchronous_commit=off',
+      `-c synchronous_commit=${this.synchronousCommit ? 'on' : 'off'}`,
       '-c max_connections=200',
     ].join(' ');
     await this.asPostgres(
@@ -84,7 +87,7 @@ export class PostgresCluster {
     return existsSync(file) ? readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') : '';
   }
 
-  private async asPostgres(command: string): Promise<void> {
+  async asPostgres(command: string): Promise<void> {
     if (userInfo().username === 'postgres') {
       await runCommand('sh', ['-c', command], { timeoutMs: 120_000 });
     } else {
@@ -92,12 +95,12 @@ export class PostgresCluster {
     }
   }
 
-  private asPostgresSync(command: string): void {
+  asPostgresSync(command: string): void {
     if (userInfo().username === 'postgres') spawnSync('sh', ['-c', command], { timeout: 30_000 });
     else spawnSync('su', ['postgres', '-s', '/bin/sh', '-c', command], { timeout: 30_000 });
   }
 
-  private static postgresIds(): { uid: number; gid: number } {
+  static postgresIds(): { uid: number; gid: number } {
     const line = readFileSync('/etc/passwd', 'utf8')
       .split('\n')
       .find((entry) => entry.startsWith('postgres:'));

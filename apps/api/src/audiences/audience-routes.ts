@@ -1,6 +1,7 @@
 import accepts from 'accepts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AudienceRef, AudienceService, ColumnRequest, ExportFormat } from '@tagforge/serving';
+import { replicaLagHeader, replicaReadsOf } from '../http/replica-lag';
 
 export const AS_OF_HEADER = 'Tagforge-As-Of';
 
@@ -45,6 +46,8 @@ export async function sendMembers(
         'Content-Disposition': `attachment; filename="${name}.${format === 'csv' ? 'csv' : 'ndjson'}"`,
         // The instant a point-in-time export answers for, as JSON answers say in asOf.
         ...(query.asOf ? { [AS_OF_HEADER]: query.asOf.toISOString() } : {}),
+        // Opened after the first page was read: the replica's lag is known by then.
+        ...replicaLagHeader(replicaReadsOf(reply.raw)),
       });
       return reply.raw;
     },

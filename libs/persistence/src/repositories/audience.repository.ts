@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { ReadDataSource } from '../read-replica';
 
 export interface Member {
   customerId: string;
@@ -73,18 +74,37 @@ export interface ColumnValues {
 // The feed horizon: the oldest transaction id still running in this database (a write not yet
 // committed), widened from pg_stat_activity's 32-bit xid to the 64-bit ids tag_event stores; or the
 // snapshot's xmax when none runs. Transactions of other databases in the cluster do not hold it back.
-const FEED_HORIZON = `
-  SELECT least(m.xmax8, coalesce(min(m.xmax8 - ((m.xmax8 - a.backend_xid::text::bigint) % 4294967296 + 4294967296) % 4294967296),
-                                 m.xmax8))
-    FROM (SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS xmax8) m
-    LEFT JOIN pg_stat_activity a ON a.datname = current_database() AND a.backend_xid IS NOT NULL
+// pg_stat_activity is read after the snapshot is taken, so it can list a transaction that got its
+// id after the snapshot (at or past xmax): that one is not older than xmax and must not count (its
+// modular distance would otherwise wrap to almost 2^32 and the horizon go negative: a head cursor the
+// API itself refuses, seen under 200 writes/s in the read-replica scenario).
+// `xmax` is a 64-bit SQL expression; `running` a query of the 32-bit xids (column `xid`).
+export function feedHorizonSql(xmax: string, running: string): string {
+  return `
+  SELECT least(m.xmax8, coalesce(min(m.xmax8 - d.distance) FILTER (WHERE d.distance < 2147483648), m.xmax8))
+    FROM (SELECT (${xmax}) AS xmax8) m
+    LEFT JOIN (${running}) r ON true
+    LEFT JOIN LATERAL (SELECT ((m.xmax8 - r.xid) % 4294967296 + 4294967296) % 4294967296 AS distance) d ON true
    GROUP BY m.xmax8`;
+}
+
+const FEED_HORIZON = feedHorizonSql(
+  `pg_snapshot_xmax(pg_current_snapshot())::text::bigint`,
+  `SELECT backend_xid::text::bigint AS xid FROM pg_stat_activity
+    WHERE datname = current_database() AND backend_xid IS NOT NULL`,
+);
 
 // Reads for campaign tools and CRM: audiences (members, size, point-in-time, changes feed) and one
 // customer's tags over time. Every list is keyset-paged; nothing here uses OFFSET.
+// Members pages, exports and a customer's tags and history read from the replica when there is one
+// (`reads`); sizes, feeds and their heads read the primary (the feed horizon is the primary's
+// running transactions).
 @Injectable()
 export class AudienceRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly reads: ReadDataSource,
+  ) {}
 
   async membersPage(
     tagId: string,
@@ -95,7 +115,7 @@ export class AudienceRepository {
     // The plain audience (a set tag) keeps its simplest statement: bench:api compares it with plain SQL.
     const params: unknown[] = [tagId, afterCustomerId, limit];
     const where = filter.kind === 'set' ? '' : ` AND ${matches('value', filter, params)}`;
-    const rows: { customer_id: string; since: Date }[] = await this.dataSource.query(
+    const rows: { customer_id: string; since: Date }[] = await this.reads.queryCaughtUp(
       `SELECT customer_id, since FROM customer_tag
         WHERE tag_id = $1 AND ($2::varchar IS NULL OR customer_id > $2)${where}
         ORDER BY customer_id LIMIT $3`,
@@ -114,7 +134,7 @@ export class AudienceRepository {
     filter: MembershipFilter = IS_SET,
   ): Promise<Member[]> {
     const params: unknown[] = [tagId, asOf, afterCustomerId, limit];
-    const rows: { customer_id: string; since: Date }[] = await this.dataSource.query(
+    const rows: { customer_id: string; since: Date }[] = await this.reads.queryCaughtUp(
       `SELECT customer_id, at AS since FROM (
          SELECT DISTINCT ON (customer_id) customer_id, new_value, at FROM tag_event
           WHERE tag_id = $1 AND at <= $2 AND ($3::varchar IS NULL OR customer_id > $3)
@@ -224,13 +244,13 @@ export class AudienceRepository {
     if (customerIds.length === 0) return values;
     if (tagIds.length > 0) {
       const rows: { customer_id: string; tag_id: string; value: unknown }[] = asOf
-        ? await this.dataSource.query(
+        ? await this.reads.queryCaughtUp(
             `SELECT DISTINCT ON (customer_id, tag_id) customer_id, tag_id, new_value AS value FROM tag_event
               WHERE customer_id = ANY($1::varchar[]) AND tag_id = ANY($2::varchar[]) AND at <= $3
               ORDER BY customer_id, tag_id, at DESC, seq DESC`,
             [customerIds, tagIds, asOf],
           )
-        : await this.dataSource.query(
+        : await this.reads.queryCaughtUp(
             `SELECT customer_id, tag_id, value FROM customer_tag
               WHERE customer_id = ANY($1::varchar[]) AND tag_id = ANY($2::varchar[])`,
             [customerIds, tagIds],
@@ -240,7 +260,7 @@ export class AudienceRepository {
       }
     }
     if (profilePaths.length > 0) {
-      const rows: { customer_id: string; fields: unknown[] }[] = await this.dataSource.query(
+      const rows: { customer_id: string; fields: unknown[] }[] = await this.reads.queryCaughtUp(
         `SELECT p.customer_id,
                 (SELECT jsonb_agg(p.profile #> string_to_array(f.path, chr(31)) ORDER BY f.n)
                    FROM unnest($2::text[]) WITH ORDINALITY AS f(path, n)) AS fields
@@ -254,7 +274,7 @@ export class AudienceRepository {
 
   async tagsAsOf(customerId: string, asOf: Date): Promise<TagAt[]> {
     const rows: { tag_id: string; new_value: unknown; tag_version: number; at: Date }[] =
-      await this.dataSource.query(
+      await this.reads.query(
         `SELECT tag_id, new_value, tag_version, at FROM (
          SELECT DISTINCT ON (tag_id) tag_id, new_value, tag_version, at FROM tag_event
           WHERE customer_id = $1 AND at <= $2 ORDER BY tag_id, at DESC, seq DESC) last
@@ -284,7 +304,7 @@ export class AudienceRepository {
       cause: string;
       run_id: string | null;
       at: Date;
-    }[] = await this.dataSource.query(
+    }[] = await this.reads.query(
       `SELECT seq, tag_id, old_value, new_value, tag_version, profile_version, cause, run_id, at FROM tag_event
         WHERE customer_id = $1 AND ($2::varchar IS NULL OR tag_id = $2)
           AND ($3::timestamptz IS NULL OR at >= $3) AND ($4::timestamptz IS NULL OR at < $4)
@@ -318,7 +338,7 @@ export class AudienceRepository {
     tagIds: readonly string[] | null,
   ): Promise<{ customerId: string; tagId: string; value: unknown; since: Date; tagVersion: number }[]> {
     const rows: { customer_id: string; tag_id: string; value: unknown; since: Date; tag_version: number }[] =
-      await this.dataSource.query(
+      await this.reads.query(
         `SELECT customer_id, tag_id, value, since, tag_version FROM customer_tag
           WHERE customer_id = ANY($1::varchar[]) AND ($2::varchar[] IS NULL OR tag_id = ANY($2::varchar[]))
           ORDER BY customer_id, tag_id`,
@@ -333,11 +353,17 @@ export class AudienceRepository {
     }));
   }
 
+  // A customer the replica does not know yet may have just been written: those are asked of the
+  // primary, so a lookup never calls an existing customer unknown.
   async existingCustomers(customerIds: readonly string[]): Promise<Set<string>> {
-    const rows: { customer_id: string }[] = await this.dataSource.query(
-      `SELECT customer_id FROM customer_profile WHERE customer_id = ANY($1::varchar[]) AND version > 0`,
-      [customerIds],
-    );
-    return new Set(rows.map((row) => row.customer_id));
+    const sql = `SELECT customer_id FROM customer_profile WHERE customer_id = ANY($1::varchar[]) AND version > 0`;
+    const rows: { customer_id: string }[] = await this.reads.query(sql, [customerIds]);
+    const known = new Set(rows.map((row) => row.customer_id));
+    const missing = customerIds.filter((id) => !known.has(id));
+    if (this.reads.hasReplica && missing.length > 0) {
+      const more: { customer_id: string }[] = await this.reads.primaryQuery(sql, [missing]);
+      for (const row of more) known.add(row.customer_id);
+    }
+    return known;
   }
 }
