@@ -4,6 +4,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AuthModule } from '@tagforge/auth';
 import { AppConfig, ConfigModule, loggerModule } from '@tagforge/common';
+import { DeliveryModule } from '@tagforge/delivery';
 import { IngestionModule } from '@tagforge/ingestion';
 import { PersistenceModule } from '@tagforge/persistence';
 import { DefinitionsModule, PipelineModule } from '@tagforge/pipeline';
@@ -24,6 +25,7 @@ import { AuditController } from './audit/audit.controller';
 import { SegmentsController, TagAudiencesController } from './audiences/segments.controller';
 import { ChangeSetsController, TagsController } from './tags/tags.controller';
 import { WhoamiController } from './auth/whoami.controller';
+import { DestinationsController } from './destinations/destinations.controller';
 
 @Module({
   imports: [
@@ -36,6 +38,7 @@ import { WhoamiController } from './auth/whoami.controller';
     PipelineModule,
     DefinitionsModule,
     ServingModule,
+    DeliveryModule,
     TerminusModule,
     ThrottlerModule.forRootAsync({
       inject: [AppConfig],
@@ -57,6 +60,7 @@ import { WhoamiController } from './auth/whoami.controller';
     SandboxController,
     AuditController,
     WhoamiController,
+    DestinationsController,
   ],
   providers: [
     BootstrapKeyService,

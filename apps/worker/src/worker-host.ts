@@ -97,6 +97,7 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
       [QueueName.Evaluation]: this.config.WORKER_CONCURRENCY,
       [QueueName.Runs]: this.config.RUN_CONCURRENCY,
       [QueueName.Maintenance]: 1,
+      [QueueName.Delivery]: this.config.DESTINATION_CONCURRENCY,
     };
   }
 

@@ -5,6 +5,7 @@ export const SCOPES = [
   'segments:read',
   'definitions:write',
   'bureau:read',
+  'destinations:write',
   'admin',
 ] as const;
 export type Scope = (typeof SCOPES)[number];

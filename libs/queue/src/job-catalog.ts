@@ -4,6 +4,7 @@ export enum QueueName {
   Evaluation = 'evaluation',
   Runs = 'runs',
   Maintenance = 'maintenance',
+  Delivery = 'delivery',
 }
 
 export enum JobName {
@@ -14,6 +15,7 @@ export enum JobName {
   Reconcile = 'reconcile',
   ScheduleTimeDependent = 'schedule-time-dependent',
   MaintainHistoryPartitions = 'maintain-history-partitions',
+  DeliverDestination = 'deliver-destination',
 }
 
 export interface JobPayloads {
@@ -34,6 +36,8 @@ export interface JobPayloads {
   [JobName.Reconcile]: Record<string, never>;
   [JobName.ScheduleTimeDependent]: Record<string, never>;
   [JobName.MaintainHistoryPartitions]: Record<string, never>;
+  // Sends what a destination has not received yet, from its cursor in Postgres; one at a time each.
+  [JobName.DeliverDestination]: { destinationId: string };
 }
 
 export const QUEUE_OF_JOB: { readonly [Name in JobName]: QueueName } = {
@@ -44,6 +48,7 @@ export const QUEUE_OF_JOB: { readonly [Name in JobName]: QueueName } = {
   [JobName.Reconcile]: QueueName.Maintenance,
   [JobName.ScheduleTimeDependent]: QueueName.Maintenance,
   [JobName.MaintainHistoryPartitions]: QueueName.Maintenance,
+  [JobName.DeliverDestination]: QueueName.Delivery,
 };
 
 export type JobItem = { [Name in JobName]: { name: Name; data: JobPayloads[Name] } }[JobName];

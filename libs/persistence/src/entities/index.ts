@@ -3,6 +3,12 @@ import { AuditLogEntity } from './audit-log.entity';
 import { CustomerProfileEntity } from './customer-profile.entity';
 import { CustomerTagEntity } from './customer-tag.entity';
 import { DefinitionChangeSetEntity } from './definition-change-set.entity';
+import {
+  DestinationCursorEntity,
+  DestinationDeadLetterEntity,
+  DestinationDeliveryEntity,
+  DestinationEntity,
+} from './destination.entity';
 import { EvaluationRunChunkEntity } from './evaluation-run-chunk.entity';
 import { EvaluationRunEntity } from './evaluation-run.entity';
 import { SandboxResultEntity } from './sandbox-result.entity';
@@ -14,6 +20,7 @@ export * from './audit-log.entity';
 export * from './customer-profile.entity';
 export * from './customer-tag.entity';
 export * from './definition-change-set.entity';
+export * from './destination.entity';
 export * from './evaluation-run-chunk.entity';
 export * from './evaluation-run.entity';
 export * from './sandbox-result.entity';
@@ -26,6 +33,10 @@ export const ENTITIES = [
   CustomerProfileEntity,
   CustomerTagEntity,
   DefinitionChangeSetEntity,
+  DestinationCursorEntity,
+  DestinationDeadLetterEntity,
+  DestinationDeliveryEntity,
+  DestinationEntity,
   EvaluationRunChunkEntity,
   EvaluationRunEntity,
   SandboxResultEntity,

@@ -73,7 +73,7 @@ export interface ColumnValues {
 // The feed horizon: the oldest transaction id still running in this database (a write not yet
 // committed), widened from pg_stat_activity's 32-bit xid to the 64-bit ids tag_event stores; or the
 // snapshot's xmax when none runs. Transactions of other databases in the cluster do not hold it back.
-const FEED_HORIZON = `
+export const FEED_HORIZON = `
   SELECT least(m.xmax8, coalesce(min(m.xmax8 - ((m.xmax8 - a.backend_xid::text::bigint) % 4294967296 + 4294967296) % 4294967296),
                                  m.xmax8))
     FROM (SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS xmax8) m

@@ -7,6 +7,7 @@ export const AUDITED_ENTITIES = [
   'api_key',
   'customer',
   'definition_change_set',
+  'destination',
   'evaluation_run',
   'tag_definition',
 ] as const;

@@ -8,3 +8,4 @@ export * from './customer-tag.repository';
 export * from './evaluation-run.repository';
 export * from './history-partition.repository';
 export * from './model-stability.repository';
+export * from './destination.repository';
