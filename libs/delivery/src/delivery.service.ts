@@ -9,6 +9,7 @@ import {
   type DeliveryChange,
   type DeliveryPosition,
   type DestinationWithCursor,
+  type TagDefinitionEntity,
 } from '@tagforge/persistence';
 import { CHANGES_CURSOR, CustomerViewService } from '@tagforge/serving';
 import { checkDestinationUrl } from './destination-address';
@@ -282,8 +283,10 @@ export class DeliveryService {
     let explanations: Map<string, string | null> | undefined;
     if (destination.earlyWarning) {
       explanations = new Map();
+      // One catalog read for the batch, not two per signal.
+      const active = await this.definitions.findActive();
       for (const change of changes.filter(needsExplanation)) {
-        explanations.set(change.seq, await this.explanation(change, destination.riskUse));
+        explanations.set(change.seq, await this.explanation(change, destination.riskUse, active));
       }
     }
     return buildBatch({
@@ -301,9 +304,15 @@ export class DeliveryService {
 
   // Why the signal holds, in words, as a reader without bureau:read gets it unless the destination
   // is marked for risk use; null when it cannot be said (the customer was erased, the tag retired).
-  private async explanation(change: DeliveryChange, riskUse: boolean): Promise<string | null> {
+  private async explanation(
+    change: DeliveryChange,
+    riskUse: boolean,
+    active: readonly TagDefinitionEntity[],
+  ): Promise<string | null> {
     try {
-      return (await this.views.explainText(change.customerId, change.tagId, 'en', riskUse)).text.trimEnd();
+      return (
+        await this.views.explainText(change.customerId, change.tagId, 'en', riskUse, active)
+      ).text.trimEnd();
     } catch {
       return null;
     }
