@@ -51,7 +51,7 @@ describe(SCENARIO, () => {
     deployment = await Deployment.create(SCENARIO);
     const system = deployment;
     const api = await system.startApi(ALLOWED);
-    let worker: WorkerProcess = await system.startWorker(WORKER);
+    const worker: WorkerProcess = await system.startWorker(WORKER);
     expect((await waitForConvergence(system, 60_000)).converged).toBe(true);
     let mode: 'up' | 'third' | 'slow' = 'up';
     const behaviour = (index: number): Answer => {
@@ -117,7 +117,7 @@ describe(SCENARIO, () => {
     );
     await worker.process.kill('SIGKILL');
     say(SCENARIO, 'worker SIGKILLed with a batch in flight');
-    worker = await system.startWorker(WORKER);
+    await system.startWorker(WORKER);
     await load;
     mode = 'up';
     // 4. Redis flushed during the stream.
