@@ -78,6 +78,29 @@ function post(url: string, body: string): Promise<number> {
   });
 }
 
+function postNdjson(url: string, apiKey: string, body: string): Promise<number> {
+  return new Promise((resolveStatus, reject) => {
+    const outgoing = request(
+      url,
+      {
+        method: 'POST',
+        agent: false,
+        headers: {
+          authorization: `Bearer ${apiKey}`,
+          'content-type': 'application/x-ndjson',
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (incoming) => {
+        incoming.resume();
+        incoming.on('end', () => resolveStatus(incoming.statusCode ?? 0));
+      },
+    );
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
+}
+
 async function main(): Promise<void> {
   const rate = positive('rate', 200);
   const seconds = positive('seconds', 30);
@@ -131,7 +154,33 @@ async function main(): Promise<void> {
     progress(`api :${apiPort}, worker metrics :${metricsPort}; logs ${logs}-*.log`);
     progress(await describePostgres(db));
 
-    // (a) latency
+    // (a) latency. The customers exist and are evaluated first: the timed writes are the patches
+    // of known customers that flip an early-warning tag, not first evaluations of every tag.
+    progress(`(a) creating ${customers} customers`);
+    const lines = Array.from({ length: customers }, (_, index) =>
+      JSON.stringify({
+        customerId: `LAT-${String(index).padStart(5, '0')}`,
+        profile: { transactions: { spendByCategory30d: { gambling: 0 } } },
+      }),
+    );
+    for (let first = 0; first < lines.length; first += 1000) {
+      const status = await postNdjson(
+        `http://127.0.0.1:${apiPort}/v1/profiles:batch`,
+        apiKey,
+        `${lines.slice(first, first + 1000).join('\n')}\n`,
+      );
+      if (status !== 200) throw new Error(`batch write: ${status}`);
+    }
+    await waitFor(
+      async () => {
+        const { rows } = await db.query(
+          `SELECT count(*)::int AS n FROM customer_profile WHERE evaluated_version < version`,
+        );
+        return rows[0].n === 0 ? true : undefined;
+      },
+      600_000,
+      'first evaluations',
+    );
     const alerts = await WebhookReceiver.start();
     receivers.push(alerts);
     const created = await http.send('POST', '/v1/destinations', {
@@ -155,9 +204,10 @@ async function main(): Promise<void> {
       if (wait > 0) await sleep(wait);
       const customer = index % customers;
       const customerId = `LAT-${String(customer).padStart(5, '0')}`;
-      const version = (writesPerCustomer[customer] += 1);
-      // Every write flips the tag: odd versions enter, even ones exit.
-      const amount = version % 2 === 1 ? 100 + version : 0;
+      // Version 1 is the batch write (not set); every timed write flips the tag: even versions
+      // enter, odd ones exit.
+      const version = (writesPerCustomer[customer] += 1) + 1;
+      const amount = version % 2 === 0 ? 100 + version : 0;
       const sent = Date.now();
       const write = http
         .send('PATCH', `/v1/customers/${customerId}/profile`, {

@@ -2,7 +2,9 @@ import { WebhookReceiver, type Answer } from '../bench/destinations-receiver';
 import { sleep } from './support/child-process';
 import { Deployment, type WorkerProcess } from './support/deployment';
 import { runAtRate } from './support/load';
-import { pick } from './support/settings';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { WORK_DIR, pick } from './support/settings';
 import { announce, assertProcessesUp, say, waitFor } from './support/scenario-kit';
 import { checkFinalState, reportScenario, waitForConvergence } from './support/verification';
 
@@ -176,6 +178,34 @@ describe(SCENARIO, () => {
       `${outOfOrder} out of order, membership mismatches ${membershipMismatches}; ${requests} requests; destination ${view.status}`;
     say(SCENARIO, String(findings.delivery));
 
+    // What was sent and what arrived, for a look when something is missing.
+    const { rows: attempts } = await system.db.query(
+      `SELECT id, webhook_id, from_txid, from_seq, to_txid, to_seq, events, attempt, outcome, status_code, error, at
+         FROM destination_delivery ORDER BY id`,
+    );
+    writeFileSync(
+      join(WORK_DIR, `${SCENARIO}.deliveries.json`),
+      JSON.stringify(
+        {
+          attempts,
+          received: instances.map((instance, index) =>
+            instance.received.map((entry) => ({
+              instance: index,
+              webhookId: entry.webhookId,
+              verified: entry.verified,
+              answered: entry.answered,
+              receivedAt: entry.receivedAt,
+              keys: ((entry.payload as { events?: Change[] } | null)?.events ?? []).map(
+                (e) => e.idempotencyKey,
+              ),
+            })),
+          ),
+          missing,
+        },
+        null,
+        1,
+      ),
+    );
     const report = await checkFinalState(system);
     reportScenario(SCENARIO, accepted, report, {
       ...findings,

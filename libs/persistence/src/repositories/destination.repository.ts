@@ -295,6 +295,10 @@ export class DestinationRepository {
   // Membership changes of the given boolean tags and segments after a position, in feed order, only
   // from transactions below the feeds' horizon (see AudienceRepository.changesAfter), optionally up to
   // a batch's end. One index range per tag (tag_event_feed_idx), merged.
+  // The horizon is read in a statement of its own, before the read: within one statement the snapshot
+  // is taken at its start and pg_stat_activity read later, so a transaction committing in between
+  // would be neither running (not holding the horizon) nor visible (its rows not read), and a later
+  // transaction's rows read past it would move the cursor beyond rows that then appear behind it.
   async changesAfter(
     tagIds: readonly string[],
     after: DeliveryPosition,
@@ -302,6 +306,9 @@ export class DestinationRepository {
     limit: number,
   ): Promise<DeliveryChange[]> {
     if (tagIds.length === 0) return [];
+    const [{ horizon }]: { horizon: string }[] = await this.dataSource.query(
+      `SELECT (${FEED_HORIZON})::text AS horizon`,
+    );
     const rows: {
       txid: string;
       seq: string;
@@ -314,8 +321,7 @@ export class DestinationRepository {
       cause: string;
       written_at: Date | null;
     }[] = await this.dataSource.query(
-      `WITH horizon AS MATERIALIZED (SELECT (${FEED_HORIZON}) AS txid)
-       SELECT e.txid::text AS txid, e.seq::text AS seq, e.customer_id, e.tag_id, e.entered, e.at, e.tag_version,
+      `SELECT e.txid::text AS txid, e.seq::text AS seq, e.customer_id, e.tag_id, e.entered, e.at, e.tag_version,
               e.profile_version::text AS profile_version, e.cause,
               CASE WHEN e.cause = 'profile' THEN
                 (SELECT p.updated_at FROM customer_profile p
@@ -327,11 +333,11 @@ export class DestinationRepository {
              FROM tag_event x
             WHERE x.tag_id = t.tag_id AND (x.txid, x.seq) > ($2::bigint, $3::bigint)
               AND ($4::bigint IS NULL OR (x.txid, x.seq) <= ($4::bigint, $5::bigint))
-              AND x.txid < (SELECT txid FROM horizon)
+              AND x.txid < $7::bigint
               AND (x.old_value IS NOT NULL) <> (x.new_value IS NOT NULL)
             ORDER BY x.txid, x.seq LIMIT $6) e
         ORDER BY e.txid, e.seq LIMIT $6`,
-      [tagIds, after.txid, after.seq, upTo?.txid ?? null, upTo?.seq ?? '0', limit],
+      [tagIds, after.txid, after.seq, upTo?.txid ?? null, upTo?.seq ?? '0', limit, horizon],
     );
     return rows.map((row) => ({
       txid: row.txid,
