@@ -148,9 +148,10 @@ export class AppConfig {
 
   // Destinations (webhooks): hosts that may be reached over plain http and at private, loopback or
   // link-local addresses (comma-separated host names or IPs, e.g. "127.0.0.1,localhost" in tests).
+  @IsOptional()
   @IsString()
   @Matches(/^[A-Za-z0-9.:,_\-[\] ]*$/, { message: 'must be a comma-separated list of host names or IPs' })
-  DESTINATION_ALLOWED_HOSTS = '';
+  DESTINATION_ALLOWED_HOSTS?: string;
 
   // How long a failing batch is retried (exponential backoff with jitter) before the destination is
   // disabled (its cursor kept: nothing is dropped).

@@ -24,7 +24,7 @@ export function deliverySettings(config: AppConfig): DeliverySettings {
     send: {
       connectTimeoutMs: config.DESTINATION_CONNECT_TIMEOUT_MS,
       responseTimeoutMs: config.DESTINATION_TIMEOUT_MS,
-      allowedHosts: parseAllowedHosts(config.DESTINATION_ALLOWED_HOSTS),
+      allowedHosts: parseAllowedHosts(config.DESTINATION_ALLOWED_HOSTS ?? ''),
       maxResponseBytes: MAX_RESPONSE_BYTES,
     },
     leaseMs: config.DESTINATION_TIMEOUT_MS + config.DESTINATION_CONNECT_TIMEOUT_MS + 10_000,
