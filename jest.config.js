@@ -16,7 +16,7 @@ const swc = [
   },
 ];
 const aliases = {
-  '^@tagforge/(rules|profile|catalog|evaluation|persistence|queue|common|demo-data|auth|ingestion|pipeline|serving|scorecard|insights|campaigns)$':
+  '^@tagforge/(rules|profile|catalog|evaluation|persistence|queue|common|demo-data|auth|ingestion|pipeline|serving|scorecard|insights|campaigns|delivery)$':
     '<rootDir>/libs/$1/src/index.ts',
   '^@tagforge/migrations$': '<rootDir>/migrations/index.ts',
 };

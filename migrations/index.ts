@@ -5,6 +5,7 @@ import { Governance1764352800000 } from './1764352800000-governance';
 import { Sandbox1764360000000 } from './1764360000000-sandbox';
 import { TagDigest1764367200000 } from './1764367200000-tag-digest';
 import { Trust1764400000000 } from './1764400000000-trust';
+import { Destinations1764600000000 } from './1764600000000-destinations';
 import { Insights1764610000000 } from './1764610000000-insights';
 import { Campaigns1764620000000 } from './1764620000000-campaigns';
 
@@ -17,6 +18,7 @@ export const MIGRATIONS = [
   Sandbox1764360000000,
   TagDigest1764367200000,
   Trust1764400000000,
+  Destinations1764600000000,
   Insights1764610000000,
   Campaigns1764620000000,
 ];

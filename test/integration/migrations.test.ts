@@ -23,6 +23,8 @@ describe('migrations', () => {
       'Sandbox1764360000000',
       'TagDigest1764367200000',
       'Trust1764400000000',
+      'Destinations1764600000000',
+      'Insights1764610000000',
       'Campaigns1764620000000',
     ]);
     expect(reports.filter((report) => report.createdDatabase)).toHaveLength(1);

@@ -4,6 +4,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AuthModule } from '@tagforge/auth';
 import { AppConfig, ConfigModule, loggerModule } from '@tagforge/common';
+import { DeliveryModule } from '@tagforge/delivery';
 import { IngestionModule } from '@tagforge/ingestion';
 import { PersistenceModule } from '@tagforge/persistence';
 import { DefinitionsModule, PipelineModule } from '@tagforge/pipeline';
@@ -32,6 +33,7 @@ import {
 } from './insights/insights.controller';
 import { CampaignsController } from './campaigns/campaigns.controller';
 import { OutcomeComparisonController } from './campaigns/outcome-comparison.controller';
+import { DestinationsController } from './destinations/destinations.controller';
 
 @Module({
   imports: [
@@ -45,6 +47,7 @@ import { OutcomeComparisonController } from './campaigns/outcome-comparison.cont
     DefinitionsModule,
     ServingModule,
     InsightsModule,
+    DeliveryModule,
     TerminusModule,
     ThrottlerModule.forRootAsync({
       inject: [AppConfig],
@@ -71,6 +74,7 @@ import { OutcomeComparisonController } from './campaigns/outcome-comparison.cont
     WhoamiController,
     CampaignsController,
     OutcomeComparisonController,
+    DestinationsController,
   ],
   providers: [
     BootstrapKeyService,

@@ -63,7 +63,10 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
     }
     await warnUnlessNoEviction(this.connection, this.logger);
     const concurrency = this.concurrencyByQueue();
-    const connectionsWanted = Object.values(concurrency).reduce((sum, jobs) => sum + jobs, 0);
+    // Deliveries hold a connection only between their requests (never while waiting for a receiver).
+    const connectionsWanted = Object.entries(concurrency)
+      .filter(([queueName]) => queueName !== QueueName.Delivery)
+      .reduce((sum, [, jobs]) => sum + jobs, 0);
     if (connectionsWanted > this.config.DB_POOL_SIZE) {
       // Jobs beyond the pool wait for a connection and fail on the connect timeout.
       this.logger.warn(
@@ -100,6 +103,7 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
       [QueueName.Evaluation]: this.config.WORKER_CONCURRENCY,
       [QueueName.Runs]: this.config.RUN_CONCURRENCY,
       [QueueName.Maintenance]: 1,
+      [QueueName.Delivery]: this.config.DESTINATION_CONCURRENCY,
     };
   }
 

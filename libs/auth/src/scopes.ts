@@ -7,6 +7,7 @@ export const SCOPES = [
   'bureau:read',
   'insights:read',
   'campaigns:write',
+  'destinations:write',
   'admin',
 ] as const;
 export type Scope = (typeof SCOPES)[number];

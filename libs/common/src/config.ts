@@ -17,6 +17,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+const toNumber = toInt;
 
 // Every environment variable the service reads, validated once at boot. Nothing else reads process.env.
 export class AppConfig {
@@ -158,6 +159,64 @@ export class AppConfig {
   // When rules that read `now` are re-evaluated for every customer (cron, server time zone).
   @Matches(/^(\S+\s+){4}\S+$/, { message: 'must be a five-field cron expression such as "0 2 * * *"' })
   TIME_DEPENDENT_CRON = '0 2 * * *';
+
+  // Destinations (webhooks): hosts that may be reached over plain http and at private, loopback or
+  // link-local addresses (comma-separated host names or IPs, e.g. "127.0.0.1,localhost" in tests).
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9.:,_\-[\] ]*$/, { message: 'must be a comma-separated list of host names or IPs' })
+  DESTINATION_ALLOWED_HOSTS?: string;
+
+  // How long a failing batch is retried (exponential backoff with jitter) before the destination is
+  // disabled (its cursor kept: nothing is dropped).
+  @Transform(toNumber)
+  @IsNumber()
+  @Min(0.001)
+  @Max(24 * 30)
+  DESTINATION_RETRY_HOURS = 24;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  DESTINATION_BACKOFF_BASE_MS = 1000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  DESTINATION_BACKOFF_MAX_MS = 3_600_000;
+
+  // Failed attempts in a row after which a destination is disabled.
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  DESTINATION_DISABLE_AFTER_FAILURES = 50;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  DESTINATION_CONNECT_TIMEOUT_MS = 3000;
+
+  // From sending a batch to the end of the receiver's answer.
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(120_000)
+  DESTINATION_TIMEOUT_MS = 10_000;
+
+  // Destinations a worker delivers to at once (a hanging receiver holds one slot until its timeout).
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  DESTINATION_CONCURRENCY = 4;
+
+  // How often a worker looks for destinations with something to deliver.
+  @Transform(toInt)
+  @IsInt()
+  @Min(20)
+  @Max(60_000)
+  DESTINATION_POLL_MS = 200;
 }
 
 export class ConfigError extends Error {}

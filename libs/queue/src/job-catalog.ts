@@ -4,6 +4,7 @@ export enum QueueName {
   Evaluation = 'evaluation',
   Runs = 'runs',
   Maintenance = 'maintenance',
+  Delivery = 'delivery',
 }
 
 export enum JobName {
@@ -15,6 +16,7 @@ export enum JobName {
   ScheduleTimeDependent = 'schedule-time-dependent',
   MaintainHistoryPartitions = 'maintain-history-partitions',
   CompactAudienceSizes = 'compact-audience-sizes',
+  DeliverDestination = 'deliver-destination',
 }
 
 export interface JobPayloads {
@@ -37,6 +39,8 @@ export interface JobPayloads {
   [JobName.MaintainHistoryPartitions]: Record<string, never>;
   // Folds the size rollup's appended rows (audience_size_delta) together.
   [JobName.CompactAudienceSizes]: Record<string, never>;
+  // Sends what a destination has not received yet, from its cursor in Postgres; one at a time each.
+  [JobName.DeliverDestination]: { destinationId: string };
 }
 
 export const QUEUE_OF_JOB: { readonly [Name in JobName]: QueueName } = {
@@ -48,6 +52,7 @@ export const QUEUE_OF_JOB: { readonly [Name in JobName]: QueueName } = {
   [JobName.ScheduleTimeDependent]: QueueName.Maintenance,
   [JobName.MaintainHistoryPartitions]: QueueName.Maintenance,
   [JobName.CompactAudienceSizes]: QueueName.Maintenance,
+  [JobName.DeliverDestination]: QueueName.Delivery,
 };
 
 export type JobItem = { [Name in JobName]: { name: Name; data: JobPayloads[Name] } }[JobName];

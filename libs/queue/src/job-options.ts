@@ -17,6 +17,10 @@ export function jobIdentity(item: JobItem): { jobId?: string; deduplicationId?: 
   switch (item.name) {
     case JobName.EvaluateCustomer:
       return { deduplicationId: `${item.name}:${item.data.customerId}` };
+    case JobName.DeliverDestination:
+      // One waiting and one active per destination (keepLastIfActive); a lease in Postgres keeps it
+      // to one in flight even when Redis forgot the deduplication key.
+      return { deduplicationId: `${item.name}:${item.data.destinationId}` };
     case JobName.RunChunk:
       // BullMQ refuses custom ids with other than three colon-separated parts.
       return { jobId: `${item.name}:${item.data.runId}:${item.data.chunk}-${item.data.plannedAt}` };

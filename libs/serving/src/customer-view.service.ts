@@ -145,9 +145,13 @@ export class CustomerViewService {
     customerId: string,
     tagId: string,
     viewer: { bureau: boolean } = { bureau: false },
+    // The active definitions, when the caller explains many changes against one catalog read.
+    activeDefinitions?: readonly TagDefinitionEntity[],
   ): Promise<{ customerId: string; profileVersion: number } & TagExplanation> {
     const profile = await this.requireCustomer(customerId);
-    const active = new Map((await this.definitions.findActive()).map((row) => [row.tagId, row]));
+    const active = new Map(
+      (activeDefinitions ?? (await this.definitions.findActive())).map((row) => [row.tagId, row]),
+    );
     if (!active.has(tagId)) throw new TagforgeException(ErrorCode.NotFound, `no active tag ${tagId}`);
     const current = new Map((await this.tags.current(customerId)).map((tag) => [tag.tagId, tag.value]));
     const now = Date.now();
@@ -222,9 +226,11 @@ export class CustomerViewService {
     tagId: string,
     lang: NarrativeLanguage,
     canReadBureau: boolean,
+    activeDefinitions?: readonly TagDefinitionEntity[],
   ): Promise<{ text: string; fallbacks: number }> {
-    const explanation = await this.explain(customerId, tagId, { bureau: canReadBureau });
-    const active = new Map((await this.definitions.findActive()).map((row) => [row.tagId, row]));
+    const catalog = activeDefinitions ?? (await this.definitions.findActive());
+    const explanation = await this.explain(customerId, tagId, { bureau: canReadBureau }, catalog);
+    const active = new Map(catalog.map((row) => [row.tagId, row]));
     const marketing = active.get(tagId)?.purpose === 'marketing';
     return explanationText(explanation, {
       lang,

@@ -5,6 +5,12 @@ import { CampaignEntity, CampaignMemberEntity, CampaignOutcomeEntity } from './c
 import { CustomerProfileEntity } from './customer-profile.entity';
 import { CustomerTagEntity } from './customer-tag.entity';
 import { DefinitionChangeSetEntity } from './definition-change-set.entity';
+import {
+  DestinationCursorEntity,
+  DestinationDeadLetterEntity,
+  DestinationDeliveryEntity,
+  DestinationEntity,
+} from './destination.entity';
 import { EvaluationRunChunkEntity } from './evaluation-run-chunk.entity';
 import { EvaluationRunEntity } from './evaluation-run.entity';
 import { SandboxResultEntity } from './sandbox-result.entity';
@@ -18,6 +24,7 @@ export * from './campaign.entity';
 export * from './customer-profile.entity';
 export * from './customer-tag.entity';
 export * from './definition-change-set.entity';
+export * from './destination.entity';
 export * from './evaluation-run-chunk.entity';
 export * from './evaluation-run.entity';
 export * from './sandbox-result.entity';
@@ -34,6 +41,10 @@ export const ENTITIES = [
   CustomerProfileEntity,
   CustomerTagEntity,
   DefinitionChangeSetEntity,
+  DestinationCursorEntity,
+  DestinationDeadLetterEntity,
+  DestinationDeliveryEntity,
+  DestinationEntity,
   EvaluationRunChunkEntity,
   EvaluationRunEntity,
   SandboxResultEntity,

@@ -88,7 +88,7 @@ export function feedHorizonSql(xmax: string, running: string): string {
    GROUP BY m.xmax8`;
 }
 
-const FEED_HORIZON = feedHorizonSql(
+export const FEED_HORIZON = feedHorizonSql(
   `pg_snapshot_xmax(pg_current_snapshot())::text::bigint`,
   `SELECT backend_xid::text::bigint AS xid FROM pg_stat_activity
     WHERE datname = current_database() AND backend_xid IS NOT NULL`,

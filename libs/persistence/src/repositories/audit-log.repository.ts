@@ -8,6 +8,7 @@ export const AUDITED_ENTITIES = [
   'campaign',
   'customer',
   'definition_change_set',
+  'destination',
   'evaluation_run',
   'tag_definition',
 ] as const;

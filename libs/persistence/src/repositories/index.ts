@@ -11,3 +11,4 @@ export * from './evaluation-run.repository';
 export * from './history-partition.repository';
 export * from './model-stability.repository';
 export * from './campaign.repository';
+export * from './destination.repository';
