@@ -21,9 +21,12 @@ import { CustomerTagsController } from './customers/customer-tags.controller';
 import { RunsController } from './runs/runs.controller';
 import { SandboxController } from './sandbox/sandbox.controller';
 import { AuditController } from './audit/audit.controller';
+import { ExportDownloadsController, ExportLinksController } from './audiences/exports.controller';
+import { ExportTokens } from './audiences/export-tokens';
 import { SegmentsController, TagAudiencesController } from './audiences/segments.controller';
 import { ChangeSetsController, TagsController } from './tags/tags.controller';
 import { WhoamiController } from './auth/whoami.controller';
+import { OpsStatusController } from './ops/ops-status.controller';
 
 @Module({
   imports: [
@@ -53,13 +56,17 @@ import { WhoamiController } from './auth/whoami.controller';
     ChangeSetsController,
     TagAudiencesController,
     SegmentsController,
+    ExportLinksController,
+    ExportDownloadsController,
     RunsController,
     SandboxController,
     AuditController,
     WhoamiController,
+    OpsStatusController,
   ],
   providers: [
     BootstrapKeyService,
+    ExportTokens,
     // In this order: identify the key, count its requests, then check the body is there.
     { provide: APP_GUARD, useClass: ApiKeyGuard },
     { provide: APP_GUARD, useClass: KeyThrottlerGuard },
