@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import type { Deployment } from '../reliability/support/deployment';
 import { HttpClient } from '../reliability/support/http-client';
@@ -129,6 +130,31 @@ describe('the console in a browser', () => {
     await page.getByTestId('segment-low_risk_customers').locator('.ant-statistic-content-value').waitFor();
     say(SCENARIO, `time to interactive of the overview (reload, signed in): ${Date.now() - reload} ms`);
     expect(Date.now() - reload).toBeLessThan(5000);
+
+    // Freshness, queue depth and runs in progress: the API's figures (GET /v1/ops/status), read
+    // again until the page's poll and the API agree (both move while the demo settles).
+    const api = client(keys.admin);
+    await page.getByTestId('ops-lag').waitFor();
+    await waitFor('the overview shows the API ops status', 30_000, async () => {
+      const status = await getJson<{
+        evaluation: { pending: number };
+        runs: { queued: number; running: number };
+        queues: Record<string, Record<string, number>> | null;
+      }>(api, '/v1/ops/status');
+      const shown = {
+        pending: digitsOf(await page.getByTestId('ops-pending').textContent()),
+        runs: (await page.getByTestId('ops-runs').textContent())?.replace(/\s/g, ''),
+        evaluationWaiting: digitsOf(await page.getByTestId('queue-evaluation-waiting').textContent()),
+        runsWaiting: digitsOf(await page.getByTestId('queue-runs-waiting').textContent()),
+      };
+      const expected = {
+        pending: status.evaluation.pending,
+        runs: `${status.runs.queued}/${status.runs.running}`,
+        evaluationWaiting: status.queues?.evaluation.waiting,
+        runsWaiting: status.queues?.runs.waiting,
+      };
+      return JSON.stringify(shown) === JSON.stringify(expected) ? true : undefined;
+    });
     await screenshot(page, '02-overview');
   });
 
@@ -150,7 +176,66 @@ describe('the console in a browser', () => {
     );
     await page.getByRole('cell', { name: firstPage.items[0].customerId, exact: true }).waitFor();
     expect(await page.locator('.ant-table-tbody tr.ant-table-row').count()).toBe(Math.min(50, lowRisk.size));
+
+    // Chosen columns: shown on the page as the API's JSON page gives them, then exported as CSV.
+    const columns = 'tag:risk_grade,profile:demographics.cityTier';
+    const picker = page.getByRole('combobox', { name: 'Columns (shown here and exported)' });
+    for (const column of columns.split(',')) {
+      await picker.fill(column);
+      await page.locator('.ant-select-item-option-active').filter({ hasText: column }).waitFor();
+      await picker.press('Enter');
+    }
+    await picker.press('Escape');
+    const withColumns = await getJson<{ items: { customerId: string; columns: Record<string, unknown> }[] }>(
+      api,
+      `/v1/segments/low_risk_customers/members?limit=50&columns=${columns}`,
+    );
+    const first = withColumns.items[0];
+    const firstRow = page.locator('.ant-table-tbody tr.ant-table-row').first();
+    await firstRow
+      .getByRole('cell', { name: String(first.columns['profile:demographics.cityTier']), exact: true })
+      .waitFor();
+    expect(await firstRow.locator('td').allTextContents()).toEqual([
+      first.customerId,
+      expect.any(String),
+      String(first.columns['tag:risk_grade'] ?? ''),
+      String(first.columns['profile:demographics.cityTier'] ?? ''),
+    ]);
     await screenshot(page, '04-explorer');
+
+    // The download is the browser's own (a one-time link), never a fetch that holds the list.
+    const fetched: string[] = [];
+    const onRequest = (request: import('playwright-core').Request) => {
+      if (['fetch', 'xhr'].includes(request.resourceType()))
+        fetched.push(`${request.method()} ${request.url()}`);
+    };
+    page.on('request', onRequest);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('export-csv').click(),
+    ]);
+    const file = await download.path();
+    page.off('request', onRequest);
+    expect(download.suggestedFilename()).toBe('low_risk_customers.csv');
+    const keyed = await api.send(
+      'GET',
+      `/v1/segments/low_risk_customers/members?columns=${columns}`,
+      undefined,
+      {
+        accept: 'text/csv',
+      },
+    );
+    expect(keyed.status).toBe(200);
+    const saved = readFileSync(file, 'utf8');
+    expect(saved).toBe(keyed.body);
+    expect(saved.trim().split('\n')).toHaveLength(lowRisk.size + 1);
+    expect(fetched).toEqual([
+      `POST ${origin}/v1/segments/low_risk_customers/members:export?columns=${encodeURIComponent(columns)}&format=csv`,
+    ]);
+    say(
+      SCENARIO,
+      `explorer: CSV of ${lowRisk.size} members with ${columns} saved by the browser, equal to the API's`,
+    );
   });
 
   test('the catalog finds a tag; its page shows the rule, versions and dependencies', async () => {
@@ -162,8 +247,23 @@ describe('the console in a browser', () => {
     await page.getByRole('link', { name: 'Low risk', exact: true }).click();
     await page.getByTestId('rule-outline').waitFor();
     expect(await page.getByTestId('rule-outline').textContent()).toContain('bureau.score ≥ 680');
-    const detail = await getJson<{ customers: number }>(client(keys.admin), '/v1/tags/low_risk');
+    const detail = await getJson<{ customers: number; examples: { name: string; passed: boolean }[] }>(
+      client(keys.admin),
+      '/v1/tags/low_risk',
+    );
     expect(digitsOf(await page.getByTestId('coverage').textContent())).toBe(detail.customers);
+    // The examples with pass/fail, as the API ran them against the active catalog.
+    const passing = detail.examples.filter((example) => example.passed).length;
+    expect(detail.examples.length).toBeGreaterThan(0);
+    expect(await page.getByTestId('examples-summary').textContent()).toBe(
+      `Examples: ${passing} of ${detail.examples.length} pass`,
+    );
+    const rows = page.getByTestId('examples').locator('tr.ant-table-row');
+    expect(await rows.count()).toBe(detail.examples.length);
+    for (const [index, example] of detail.examples.entries()) {
+      const cells = await rows.nth(index).locator('td').allTextContents();
+      expect([cells[0], cells[3]]).toEqual([example.name, example.passed ? 'passes' : 'fails']);
+    }
     await page.getByRole('img', { name: 'Dependencies' }).waitFor();
     await screenshot(page, '03-tag-page');
   });

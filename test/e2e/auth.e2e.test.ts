@@ -86,6 +86,30 @@ describe('API keys and scopes', () => {
     }
   });
 
+  it('opens a one-time download link (the only keyless route with data) to its token alone', async () => {
+    const document = (await api.http.get('/docs-json').expect(200)).body as {
+      paths: Record<string, Record<string, { 'x-required-scope'?: string }>>;
+    };
+    // Every documented route outside /v1 that is not health, metrics or docs: only the download link.
+    const keyless = Object.keys(document.paths).filter(
+      (path) => !path.startsWith('/v1/') && !/^\/(health|metrics|docs)/.test(path),
+    );
+    expect(keyless).toEqual(['/exports/{token}']);
+    const marketing = await keys.create({ name: 'links', scopes: ['segments:read'] }, null);
+    const issued = await api.http
+      .post('/v1/segments/do_not_market/members:export')
+      .set(auth(marketing.key))
+      .expect(201);
+    // A key header does not open a link that is not its own token, nor does a guessed token.
+    for (const headers of [{}, auth(), auth(marketing.key)]) {
+      const guessed = await api.http.get(`/exports/${'x'.repeat(43)}`).set(headers);
+      expect(guessed.status).toBe(401);
+      expect(guessed.body.error.code).toBe('UNAUTHENTICATED');
+    }
+    await api.http.get(issued.body.url).expect(200);
+    await api.http.get(issued.body.url).set(auth()).expect(401);
+  });
+
   it('hides the bureau section from keys without bureau:read', async () => {
     const writer = await keys.create({ name: 'writer', scopes: ['profiles:write'] }, null);
     const reader = await keys.create({ name: 'reader', scopes: ['profiles:read'] }, null);

@@ -23,6 +23,8 @@ import { CustomerTagsController } from './customers/customer-tags.controller';
 import { RunsController } from './runs/runs.controller';
 import { SandboxController } from './sandbox/sandbox.controller';
 import { AuditController } from './audit/audit.controller';
+import { ExportDownloadsController, ExportLinksController } from './audiences/exports.controller';
+import { ExportTokens } from './audiences/export-tokens';
 import { SegmentsController, TagAudiencesController } from './audiences/segments.controller';
 import { ChangeSetsController, TagsController } from './tags/tags.controller';
 import { WhoamiController } from './auth/whoami.controller';
@@ -34,6 +36,7 @@ import {
 import { CampaignsController } from './campaigns/campaigns.controller';
 import { OutcomeComparisonController } from './campaigns/outcome-comparison.controller';
 import { DestinationsController } from './destinations/destinations.controller';
+import { OpsStatusController } from './ops/ops-status.controller';
 
 @Module({
   imports: [
@@ -68,6 +71,8 @@ import { DestinationsController } from './destinations/destinations.controller';
     SegmentsController,
     AudienceSizesController,
     InsightsController,
+    ExportLinksController,
+    ExportDownloadsController,
     RunsController,
     SandboxController,
     AuditController,
@@ -75,9 +80,11 @@ import { DestinationsController } from './destinations/destinations.controller';
     CampaignsController,
     OutcomeComparisonController,
     DestinationsController,
+    OpsStatusController,
   ],
   providers: [
     BootstrapKeyService,
+    ExportTokens,
     // In this order: identify the key, count its requests, then check the body is there.
     { provide: APP_GUARD, useClass: ApiKeyGuard },
     { provide: APP_GUARD, useClass: KeyThrottlerGuard },

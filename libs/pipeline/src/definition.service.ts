@@ -11,6 +11,7 @@ import {
   loadDefinitionsFolder,
   loadJsonFile,
   readDefinitions,
+  runExamples,
   validateCatalog,
   type CatalogProblem,
   type DriftEntry,
@@ -33,6 +34,16 @@ import {
 import { ruleDependencies } from '@tagforge/rules';
 import { ActiveCatalogService } from './active-catalog.service';
 import { RunService } from './run.service';
+
+// An example of a definition and how it fares against the active catalog (GET /v1/tags/{id}).
+export interface ExampleOutcome {
+  index: number;
+  name: string;
+  passed: boolean;
+  expected: unknown;
+  actual: unknown;
+  error?: string;
+}
 
 export { definitionChecksum } from '@tagforge/catalog';
 
@@ -839,6 +850,7 @@ export class DefinitionService implements OnApplicationBootstrap {
       active: active
         ? { ...toDefinition(active), version: active.version, activatedAt: active.activatedAt }
         : null,
+      examples: active ? await this.activeExamples(tagId) : [],
       versions: versions.map((row) => ({
         version: row.version,
         status: row.status,
@@ -853,6 +865,23 @@ export class DefinitionService implements OnApplicationBootstrap {
       errorCount: errors,
       lastRunId: lastRun?.id ?? null,
     };
+  }
+
+  // The active version's examples, run as tagctl test runs them against the active catalog now: a
+  // change to a tag it reads can make an example that passed at approval fail today.
+  private async activeExamples(tagId: string): Promise<ExampleOutcome[]> {
+    const files = (await this.definitions.findActive()).map((row) => ({
+      file: `${row.tagId}.json`,
+      content: toDefinition(row),
+    }));
+    return runExamples(files, this.schema(), (file) => file === `${tagId}.json`).map((result) => ({
+      index: result.index,
+      name: result.name,
+      passed: result.passed,
+      expected: result.expected,
+      actual: result.actual,
+      ...(result.error === undefined ? {} : { error: result.error }),
+    }));
   }
 
   // Every new or changed definition becomes the active version, with one run that backfills them all.

@@ -14,6 +14,13 @@ import {
   type RedisTarget,
 } from './redis-connection';
 
+export interface QueueDepth {
+  waiting: number;
+  active: number;
+  delayed: number;
+  failed: number;
+}
+
 // The API's only contact with the queue: it adds jobs and never consumes them.
 @Injectable()
 export class QueueProducer implements OnModuleInit, OnApplicationShutdown {
@@ -99,6 +106,31 @@ export class QueueProducer implements OnModuleInit, OnApplicationShutdown {
   async hasSchedule(id: string, name: JobItem['name']): Promise<boolean> {
     await this.ensureConnected();
     return (await this.queue(QUEUE_OF_JOB[name]).getJobScheduler(id)) !== undefined;
+  }
+
+  // Jobs per state in each queue (GET /v1/ops/status); null while Redis is not reachable.
+  async jobCounts(): Promise<Record<QueueName, QueueDepth> | null> {
+    if (this.connection.status !== 'ready') return null;
+    const names = Object.values(QueueName);
+    const counts = await Promise.all(
+      names.map((name) =>
+        this.queue(name).getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed'),
+      ),
+    );
+    return Object.fromEntries(
+      names.map((name, index) => {
+        const count = counts[index];
+        return [
+          name,
+          {
+            waiting: (count.waiting ?? 0) + (count.prioritized ?? 0),
+            active: count.active ?? 0,
+            delayed: count.delayed ?? 0,
+            failed: count.failed ?? 0,
+          },
+        ];
+      }),
+    ) as Record<QueueName, QueueDepth>;
   }
 
   async ping(): Promise<void> {

@@ -32,24 +32,38 @@ export async function sendMembers(
     await reply.send(await audiences.members(ref, query, canReadBureau));
     return;
   }
-  const name = ref.value === undefined ? ref.id : `${ref.id}-${ref.value.replace(/[^A-Za-z0-9_-]/g, '_')}`;
-  await audiences.exportMembers(
+  await streamMembers(
+    audiences,
     ref,
     { format, asOf: query.asOf, columns: query.columns },
     canReadBureau,
-    () => {
-      // The export writes to the socket itself, page by page, with backpressure.
-      reply.hijack();
-      reply.raw.writeHead(200, {
-        ...(reply.getHeaders() as Record<string, string>),
-        'Content-Type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson',
-        'Content-Disposition': `attachment; filename="${name}.${format === 'csv' ? 'csv' : 'ndjson'}"`,
-        // The instant a point-in-time export answers for, as JSON answers say in asOf.
-        ...(query.asOf ? { [AS_OF_HEADER]: query.asOf.toISOString() } : {}),
-        // Opened after the first page was read: the replica's lag is known by then.
-        ...replicaLagHeader(replicaReadsOf(reply.raw)),
-      });
-      return reply.raw;
-    },
+    reply,
   );
+}
+
+// The whole list as CSV or NDJSON, written to the socket page by page with backpressure; saved as a
+// file by a browser (Content-Disposition), which is how a one-time download link delivers it.
+export async function streamMembers(
+  audiences: AudienceService,
+  ref: AudienceRef,
+  options: { format: ExportFormat; asOf?: Date; columns: ColumnRequest[] },
+  canReadBureau: boolean,
+  reply: FastifyReply,
+): Promise<void> {
+  const { format, asOf } = options;
+  const name = ref.value === undefined ? ref.id : `${ref.id}-${ref.value.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+  await audiences.exportMembers(ref, options, canReadBureau, () => {
+    // The export writes to the socket itself, page by page, with backpressure.
+    reply.hijack();
+    reply.raw.writeHead(200, {
+      ...(reply.getHeaders() as Record<string, string>),
+      'Content-Type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson',
+      'Content-Disposition': `attachment; filename="${name}.${format === 'csv' ? 'csv' : 'ndjson'}"`,
+      // The instant a point-in-time export answers for, as JSON answers say in asOf.
+      ...(asOf ? { [AS_OF_HEADER]: asOf.toISOString() } : {}),
+      // Opened after the first page was read: the replica's lag is known by then.
+      ...replicaLagHeader(replicaReadsOf(reply.raw)),
+    });
+    return reply.raw;
+  });
 }

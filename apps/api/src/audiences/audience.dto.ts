@@ -163,3 +163,27 @@ export class ColumnsPipe implements PipeTransform<unknown, ColumnRequest[]> {
     });
   }
 }
+
+export class ExportLinkDto {
+  @ApiProperty({
+    description:
+      'GET it without a key (it is the credential): once, within expiresAt; a browser saves the file',
+    example: '/exports/8Zr2pQ0mV1n5xWJc3yKfTq7uA9bLd4sE6hGiRjOkMlN',
+  })
+  url!: string;
+
+  @ApiProperty({ enum: ['csv', 'ndjson'] })
+  format!: string;
+
+  @ApiProperty({ format: 'date-time', description: 'the link is refused after this instant' })
+  expiresAt!: string;
+}
+
+// ?format= of an export link: csv (the default) or ndjson.
+export class ExportFormatPipe implements PipeTransform<unknown, 'csv' | 'ndjson'> {
+  transform(value: unknown): 'csv' | 'ndjson' {
+    if (value === undefined) return 'csv';
+    if (value === 'csv' || value === 'ndjson') return value;
+    throw new TagforgeException(ErrorCode.BadRequest, 'format is csv or ndjson');
+  }
+}

@@ -90,6 +90,8 @@ const MembersRoute = (summary: string, example: string, kind: AudienceKind) =>
     ApiQuery({
       name: 'columns',
       required: false,
+      // One comma-separated value (a repeated ?columns= is refused), not an array of values.
+      type: String,
       example: 'tag:risk_grade,tag:preferred_channel,profile:demographics.cityTier',
     }),
     ApiExtraModels(MembersPageDto),

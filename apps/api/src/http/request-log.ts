@@ -8,7 +8,8 @@ const QUIET_PATHS = new Set(['/health/live', '/metrics']);
 // never headers (API keys), bodies (profiles) or query strings.
 export function registerRequestLog(fastify: FastifyInstance, logger: AppLogger): void {
   fastify.addHook('onResponse', (request, reply, done) => {
-    const path = request.url.split('?')[0];
+    // A one-time download link is a credential until used: its token is not logged either.
+    const path = request.url.split('?')[0].replace(/^\/exports\/[^/]+/, '/exports/‹token›');
     if (!QUIET_PATHS.has(path)) {
       const failed = reply.statusCode >= 500;
       logger.pino[failed ? 'error' : 'info'](

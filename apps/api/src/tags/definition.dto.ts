@@ -408,12 +408,39 @@ export class DefinitionVersionDto {
   retiredAt!: string | null;
 }
 
+export class ExampleOutcomeDto {
+  @ApiProperty({ description: 'its position in examples', example: 0 })
+  index!: number;
+
+  @ApiProperty({ example: 'score 760, no overdue' })
+  name!: string;
+
+  @ApiProperty({ description: 'the rule gives the expected value' })
+  passed!: boolean;
+
+  @JsonProperty('the expected value (false for an unset boolean)')
+  expected!: unknown;
+
+  @JsonProperty('the value the rule gives now (null when it could not run)')
+  actual!: unknown;
+
+  @ApiPropertyOptional({ description: 'why it could not run (a rule error, an unknown dependency)' })
+  error?: string;
+}
+
 export class DefinitionDetailDto {
   @ApiProperty({ example: 'low_risk' })
   id!: string;
 
   @ApiProperty({ type: ActiveDefinitionDto, nullable: true })
   active!: ActiveDefinitionDto | null;
+
+  @ApiProperty({
+    type: [ExampleOutcomeDto],
+    description:
+      "the active version's examples run against the active catalog now (as tagctl test runs them); empty without an active version",
+  })
+  examples!: ExampleOutcomeDto[];
 
   @ApiProperty({ type: [DefinitionVersionDto] })
   versions!: DefinitionVersionDto[];

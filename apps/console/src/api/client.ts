@@ -25,9 +25,10 @@ const authorization: Middleware = {
 };
 api.use(authorization);
 
-// openapi-fetch returns {data, error}; the middleware above throws first, so data is there.
+// openapi-fetch returns {data, error}; the middleware above throws first, so data is there. Its type is
+// the operation's documented answer, generated from the OpenAPI document.
 export async function unwrap<T>(
-  call: Promise<{ data?: unknown; error?: unknown; response: Response }>,
+  call: Promise<{ data?: T; error?: unknown; response: Response }>,
 ): Promise<T> {
   const { data, error, response } = await call;
   if (error !== undefined && error !== null) throw apiErrorOf(response.status, error);
@@ -35,4 +36,14 @@ export async function unwrap<T>(
     throw new ApiError(response.status, 'EMPTY', 'the API answered without a body');
   }
   return data as T;
+}
+
+// A route that also answers CSV, NDJSON or words by content negotiation documents those answers as
+// strings; the console asks for JSON and reads the JSON schema.
+export async function unwrapJson<T>(
+  call: Promise<{ data?: T; error?: unknown; response: Response }>,
+): Promise<Exclude<T, string>> {
+  const data = await unwrap(call);
+  if (typeof data === 'string') throw new ApiError(406, 'NOT_JSON', 'the API answered text, not JSON');
+  return data as Exclude<T, string>;
 }

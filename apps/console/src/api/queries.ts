@@ -1,38 +1,20 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Identity } from '../auth/session';
-import { api, unwrap } from './client';
-import type {
-  AudienceSummary,
-  AuditEntry,
-  CustomerSegments,
-  CustomerTags,
-  Explanation,
-  HistoryEvent,
-  MembersPage,
-  Page,
-  ProfileView,
-  RunView,
-  SandboxCustomer,
-  SandboxPopulation,
-  SandboxRun,
-  TagDefinition,
-  TagDetail,
-  TagSummary,
-  VersionDiff,
-} from './types';
+import { api, unwrap, unwrapJson } from './client';
+import type { SandboxPopulation, TagDefinition } from './types';
 
 // A run still moving is polled every second; a finished one is not polled at all.
 const LIVE_INTERVAL_MS = 1000;
 const isLive = (status: string | undefined) => status === 'queued' || status === 'running';
 
 export function fetchIdentity(): Promise<Identity> {
-  return unwrap<Identity>(api.GET('/v1/auth/whoami'));
+  return unwrap(api.GET('/v1/auth/whoami'));
 }
 
 export const useTags = (enabled = true) =>
   useQuery({
     queryKey: ['tags'],
-    queryFn: () => unwrap<{ items: TagSummary[] }>(api.GET('/v1/tags')).then((body) => body.items),
+    queryFn: () => unwrap(api.GET('/v1/tags')).then((body) => body.items),
     staleTime: 60_000,
     enabled,
   });
@@ -40,7 +22,7 @@ export const useTags = (enabled = true) =>
 export const useTag = (id: string | undefined) =>
   useQuery({
     queryKey: ['tag', id],
-    queryFn: () => unwrap<TagDetail>(api.GET('/v1/tags/{id}', { params: { path: { id: id! } } })),
+    queryFn: () => unwrap(api.GET('/v1/tags/{id}', { params: { path: { id: id! } } })),
     enabled: id !== undefined,
   });
 
@@ -48,7 +30,7 @@ export const useDiff = (id: string | undefined, version: number | undefined) =>
   useQuery({
     queryKey: ['diff', id, version],
     queryFn: () =>
-      unwrap<VersionDiff>(
+      unwrap(
         api.GET('/v1/tags/{id}/versions/{version}/diff', {
           params: { path: { id: id!, version: version! } },
         }),
@@ -59,7 +41,7 @@ export const useDiff = (id: string | undefined, version: number | undefined) =>
 export const useSegments = (enabled = true) =>
   useQuery({
     queryKey: ['segments'],
-    queryFn: () => unwrap<{ items: AudienceSummary[] }>(api.GET('/v1/segments')).then((body) => body.items),
+    queryFn: () => unwrap(api.GET('/v1/segments')).then((body) => body.items),
     enabled,
   });
 
@@ -68,10 +50,8 @@ export const useAudience = (id: string | undefined, kind: 'segment' | 'boolean',
     queryKey: ['audience', kind, id, asOf],
     queryFn: () =>
       kind === 'segment'
-        ? unwrap<AudienceSummary>(
-            api.GET('/v1/segments/{id}', { params: { path: { id: id! }, query: asOf ? { asOf } : {} } }),
-          )
-        : unwrap<AudienceSummary>(
+        ? unwrap(api.GET('/v1/segments/{id}', { params: { path: { id: id! }, query: asOf ? { asOf } : {} } }))
+        : unwrap(
             api.GET('/v1/tags/{id}/size', { params: { path: { id: id! }, query: asOf ? { asOf } : {} } }),
           ),
     enabled: id !== undefined,
@@ -84,14 +64,20 @@ export const useMembers = (
   cursor: string | undefined,
   limit: number,
   asOf?: string,
+  columns?: string,
 ) =>
   useQuery({
-    queryKey: ['members', kind, id, cursor, limit, asOf],
+    queryKey: ['members', kind, id, cursor, limit, asOf, columns],
     queryFn: () => {
-      const query = { limit, ...(cursor ? { cursor } : {}), ...(asOf ? { asOf } : {}) };
+      const query = {
+        limit,
+        ...(cursor ? { cursor } : {}),
+        ...(asOf ? { asOf } : {}),
+        ...(columns ? { columns } : {}),
+      };
       return kind === 'segment'
-        ? unwrap<MembersPage>(api.GET('/v1/segments/{id}/members', { params: { path: { id: id! }, query } }))
-        : unwrap<MembersPage>(api.GET('/v1/tags/{id}/members', { params: { path: { id: id! }, query } }));
+        ? unwrapJson(api.GET('/v1/segments/{id}/members', { params: { path: { id: id! }, query } }))
+        : unwrapJson(api.GET('/v1/tags/{id}/members', { params: { path: { id: id! }, query } }));
     },
     enabled: id !== undefined,
     placeholderData: keepPreviousData,
@@ -100,16 +86,25 @@ export const useMembers = (
 export const useRuns = (enabled = true, limit = 50) =>
   useQuery({
     queryKey: ['runs', limit],
-    queryFn: () => unwrap<Page<RunView>>(api.GET('/v1/runs', { params: { query: { limit } } })),
+    queryFn: () => unwrap(api.GET('/v1/runs', { params: { query: { limit } } })),
     enabled,
     refetchInterval: (query) =>
       query.state.data?.items.some((run) => isLive(run.status)) ? LIVE_INTERVAL_MS : false,
   });
 
+// Freshness, queue depth and runs in progress; refreshed every few seconds while shown.
+export const useOpsStatus = (enabled = true) =>
+  useQuery({
+    queryKey: ['ops-status'],
+    queryFn: () => unwrap(api.GET('/v1/ops/status')),
+    enabled,
+    refetchInterval: 5000,
+  });
+
 export const useRun = (id: string | undefined) =>
   useQuery({
     queryKey: ['run', id],
-    queryFn: () => unwrap<RunView>(api.GET('/v1/runs/{id}', { params: { path: { id: id! } } })),
+    queryFn: () => unwrap(api.GET('/v1/runs/{id}', { params: { path: { id: id! } } })),
     enabled: id !== undefined,
     refetchInterval: (query) =>
       isLive(query.state.data?.status) || !query.state.data ? LIVE_INTERVAL_MS : false,
@@ -119,7 +114,7 @@ export const useCustomerTags = (id: string | undefined, asOf?: string) =>
   useQuery({
     queryKey: ['customer-tags', id, asOf],
     queryFn: () =>
-      unwrap<CustomerTags>(
+      unwrap(
         api.GET('/v1/customers/{id}/tags', { params: { path: { id: id! }, query: asOf ? { asOf } : {} } }),
       ),
     enabled: id !== undefined,
@@ -129,8 +124,7 @@ export const useCustomerTags = (id: string | undefined, asOf?: string) =>
 export const useCustomerSegments = (id: string | undefined) =>
   useQuery({
     queryKey: ['customer-segments', id],
-    queryFn: () =>
-      unwrap<CustomerSegments>(api.GET('/v1/customers/{id}/segments', { params: { path: { id: id! } } })),
+    queryFn: () => unwrap(api.GET('/v1/customers/{id}/segments', { params: { path: { id: id! } } })),
     enabled: id !== undefined,
     retry: false,
   });
@@ -138,8 +132,7 @@ export const useCustomerSegments = (id: string | undefined) =>
 export const useProfile = (id: string | undefined, enabled: boolean) =>
   useQuery({
     queryKey: ['profile', id],
-    queryFn: () =>
-      unwrap<ProfileView>(api.GET('/v1/customers/{id}/profile', { params: { path: { id: id! } } })),
+    queryFn: () => unwrap(api.GET('/v1/customers/{id}/profile', { params: { path: { id: id! } } })),
     enabled: id !== undefined && enabled,
     retry: false,
   });
@@ -148,7 +141,7 @@ export const useHistory = (id: string | undefined, tagId: string | undefined, cu
   useQuery({
     queryKey: ['history', id, tagId, cursor],
     queryFn: () =>
-      unwrap<Page<HistoryEvent>>(
+      unwrap(
         api.GET('/v1/customers/{id}/tags/history', {
           params: {
             path: { id: id! },
@@ -165,7 +158,7 @@ export const useExplanation = (id: string | undefined, tagId: string | undefined
   useQuery({
     queryKey: ['explain', id, tagId],
     queryFn: () =>
-      unwrap<Explanation & { customerId: string }>(
+      unwrapJson(
         api.GET('/v1/customers/{id}/tags/{tagId}/explain', { params: { path: { id: id!, tagId: tagId! } } }),
       ),
     enabled: id !== undefined && tagId !== undefined,
@@ -180,7 +173,7 @@ export const useAudit = (
   useQuery({
     queryKey: ['audit', filter, cursor],
     queryFn: () =>
-      unwrap<Page<AuditEntry>>(
+      unwrap(
         api.GET('/v1/audit', {
           params: {
             query: {
@@ -200,7 +193,7 @@ export const useAudit = (
 export const useSandboxRun = (id: string | undefined) =>
   useQuery({
     queryKey: ['sandbox', id],
-    queryFn: () => unwrap<SandboxRun>(api.GET('/v1/sandbox/runs/{id}', { params: { path: { id: id! } } })),
+    queryFn: () => unwrap(api.GET('/v1/sandbox/runs/{id}', { params: { path: { id: id! } } })),
     enabled: id !== undefined,
     refetchInterval: (query) =>
       isLive(query.state.data?.status) || !query.state.data ? LIVE_INTERVAL_MS : false,
@@ -215,7 +208,7 @@ export const useSandboxCustomers = (
   useQuery({
     queryKey: ['sandbox-customers', id, change, tagId],
     queryFn: () =>
-      unwrap<Page<SandboxCustomer>>(
+      unwrap(
         api.GET('/v1/sandbox/runs/{id}/customers', {
           params: { path: { id: id! }, query: { change, limit: 20, ...(tagId ? { tagId } : {}) } },
         }),
@@ -225,17 +218,14 @@ export const useSandboxCustomers = (
 
 export function useValidate() {
   return useMutation({
-    mutationFn: (definition: unknown) =>
-      unwrap<{ valid: boolean; warnings: { pointer: string; message: string; code: string }[] }>(
-        api.POST('/v1/tags:validate', { body: definition as never }),
-      ),
+    mutationFn: (definition: unknown) => unwrap(api.POST('/v1/tags:validate', { body: definition as never })),
   });
 }
 
 export function useStartSandbox() {
   return useMutation({
     mutationFn: (request: { definitions: TagDefinition[]; population: SandboxPopulation }) =>
-      unwrap<{ runId: string; status: string }>(api.POST('/v1/sandbox/runs', { body: request as never })),
+      unwrap(api.POST('/v1/sandbox/runs', { body: request as never })),
   });
 }
 
@@ -243,9 +233,7 @@ export function usePublishSandbox() {
   const client = useQueryClient();
   return useMutation({
     mutationFn: (runId: string) =>
-      unwrap<{ runId: string; drafts: { tagId: string; version: number }[] }>(
-        api.POST('/v1/sandbox/runs/{id}:publish', { params: { path: { id: runId } } }),
-      ),
+      unwrap(api.POST('/v1/sandbox/runs/{id}:publish', { params: { path: { id: runId } } })),
     onSuccess: () => client.invalidateQueries({ queryKey: ['tag'] }),
   });
 }
@@ -254,7 +242,7 @@ export function useApprove() {
   const client = useQueryClient();
   return useMutation({
     mutationFn: ({ tagId, version }: { tagId: string; version: number }) =>
-      unwrap<{ tagId: string; version: number; approvedBy: string }>(
+      unwrap(
         api.POST('/v1/tags/{id}/versions/{version}:approve', { params: { path: { id: tagId, version } } }),
       ),
     onSuccess: () => client.invalidateQueries(),
@@ -265,36 +253,36 @@ export function useActivate() {
   const client = useQueryClient();
   return useMutation({
     mutationFn: ({ tagId, version }: { tagId: string; version: number }) =>
-      unwrap<{ tagId: string; version: number; runId: string }>(
+      unwrap(
         api.POST('/v1/tags/{id}/versions/{version}:activate', { params: { path: { id: tagId, version } } }),
       ),
     onSuccess: () => client.invalidateQueries(),
   });
 }
 
-// The CSV export streams the whole list; the browser saves it (never held in the page as rows).
-export async function downloadMembersCsv(
+// An export is saved by the browser from a one-time link (POST …/members:export): the API streams
+// the file straight to disk, so a 900,000-member list never passes through the page. A fetch with
+// the key header read into a blob would hold it all in memory, and showSaveFilePicker or a service
+// worker need a secure context that an intranet served over plain HTTP is not.
+export async function downloadMembers(
   kind: 'segment' | 'boolean',
   id: string,
-  asOf?: string,
+  options: { asOf?: string; columns?: string; format?: 'csv' | 'ndjson' },
 ): Promise<void> {
-  const response =
+  const query = {
+    ...(options.asOf ? { asOf: options.asOf } : {}),
+    ...(options.columns ? { columns: options.columns } : {}),
+    format: options.format ?? 'csv',
+  };
+  const link =
     kind === 'segment'
-      ? await api.GET('/v1/segments/{id}/members', {
-          params: { path: { id }, query: asOf ? { asOf } : {} },
-          headers: { Accept: 'text/csv' },
-          parseAs: 'blob',
-        })
-      : await api.GET('/v1/tags/{id}/members', {
-          params: { path: { id }, query: asOf ? { asOf } : {} },
-          headers: { Accept: 'text/csv' },
-          parseAs: 'blob',
-        });
-  const blob = response.data as unknown as Blob;
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = `${id}.csv`;
-  link.click();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
+      ? await unwrap(api.POST('/v1/segments/{id}/members:export', { params: { path: { id }, query } }))
+      : await unwrap(api.POST('/v1/tags/{id}/members:export', { params: { path: { id }, query } }));
+  const anchor = document.createElement('a');
+  anchor.href = link.url;
+  anchor.download = '';
+  anchor.rel = 'noopener';
+  document.body.append(anchor);
+  anchor.click();
+  anchor.remove();
 }

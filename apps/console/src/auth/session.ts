@@ -1,11 +1,9 @@
+import type { components } from '../api/openapi';
 // The API key lives in sessionStorage only: gone when the tab closes, never in a URL, never logged.
 const STORAGE_KEY = 'tagforge.apiKey';
 
-export interface Identity {
-  keyId: string;
-  name: string;
-  scopes: string[];
-}
+// The key's identity as GET /v1/auth/whoami documents it.
+export type Identity = components['schemas']['WhoamiDto'];
 
 export function storedKey(): string | null {
   try {

@@ -2,7 +2,7 @@ import { Card, Space, Table, Tabs, Typography } from 'antd';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { useSandboxCustomers, useTags } from '../api/queries';
-import type { SandboxRun, SandboxTagStats } from '../api/types';
+import { errorCountOf, type SandboxRun, type SandboxTagStats } from '../api/types';
 import { formatNumber, formatTagValue } from '../format/format';
 import { useI18n } from '../i18n/i18n';
 import { QueryState, RunProgress, RunStatus } from './feedback';
@@ -46,7 +46,11 @@ export function SandboxResult({ run }: { run: SandboxRun }) {
             ),
           },
           { title: t('changed'), dataIndex: 'changed', render: number },
-          { title: t('ruleErrors'), key: 'errors', render: (_, row) => number(row.errors?.count ?? 0) },
+          {
+            title: t('ruleErrors'),
+            key: 'errors',
+            render: (_, row) => number(errorCountOf(row)?.count ?? 0),
+          },
         ]}
       />
       <Card size="small" title={t('segmentKnockOn')}>

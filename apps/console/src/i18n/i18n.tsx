@@ -10,7 +10,10 @@ interface I18n {
   t: (key: MessageKey, values?: Record<string, string | number>) => string;
   label: (value: string | null | undefined) => string;
   // A tag's name in the current language: nameZh in Chinese when there is one.
-  tagName: (tag: { name?: string; nameZh?: string; id?: string } | undefined, fallbackId?: string) => string;
+  tagName: (
+    tag: { name?: string | null; nameZh?: string | null; id?: string } | undefined,
+    fallbackId?: string,
+  ) => string;
   locale: string;
 }
 

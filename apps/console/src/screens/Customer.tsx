@@ -207,9 +207,9 @@ function ExplanationNode({ node, depth }: { node: Explanation; depth: number }) 
               {t('evaluatedNow')}: {formatTagValue(flagValue(node.kind, node.evaluatedValue), locale, words)}{' '}
               — {node.agrees ? t('agrees') : t('disagrees')}
             </Typography.Text>
-            {Object.keys(node.reads).length > 0 ? (
+            {Object.keys(node.reads ?? {}).length > 0 ? (
               <Descriptions size="small" column={1} bordered title={t('valuesRead')}>
-                {Object.entries(node.reads).map(([path, value]) => (
+                {Object.entries(node.reads ?? {}).map(([path, value]) => (
                   <Descriptions.Item key={path} label={<code>{path}</code>}>
                     {JSON.stringify(value)}
                   </Descriptions.Item>

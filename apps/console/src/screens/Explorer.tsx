@@ -1,8 +1,20 @@
 import { Button, Card, Col, DatePicker, Row, Select, Space, Statistic, Table, Typography } from 'antd';
+import type { ColumnsType } from 'antd/es/table';
 import type { Dayjs } from 'dayjs';
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
+import profileSchema from '../../../../tag-definitions/profile.schema.json';
 import { Link, useNavigate, useParams } from 'react-router';
-import { downloadMembersCsv, useAudience, useMembers, useTags } from '../api/queries';
+import { downloadMembers, useAudience, useMembers, useTags } from '../api/queries';
+import type { MembersPage } from '../api/types';
+import { useGrants } from '../auth/identity';
+import {
+  MAX_COLUMNS,
+  allowedColumns,
+  cellText,
+  columnsParam,
+  profileColumns,
+  tagColumns,
+} from '../explorer/columns';
 import { Awaiting, ErrorAlert, QueryState } from '../components/feedback';
 import { formatInstant } from '../format/format';
 import { useI18n } from '../i18n/i18n';
@@ -10,7 +22,8 @@ import { useI18n } from '../i18n/i18n';
 const PAGE_SIZE = 50;
 
 // Segments and boolean tags as audiences: size (now or at an instant), members page by page (a
-// 900,000-member segment is never loaded whole) and the CSV export. Sizes over time, overlaps,
+// 900,000-member segment is never loaded whole) with chosen columns, and the CSV export of those
+// columns, saved by the browser from a one-time link. Sizes over time, overlaps,
 // breakdowns and ad-hoc counts slot in as panels once their endpoints exist (issue 16).
 export default function Explorer() {
   const { kind, id } = useParams<{ kind: 'segment' | 'boolean'; id: string }>();
@@ -57,26 +70,58 @@ export default function Explorer() {
             <Awaiting endpoint="POST /v1/insights/count" issue={16} />
           </Card>
         </Col>
-        <Col xs={24} lg={12}>
-          <Card size="small" title={t('exportColumns')}>
-            <Awaiting endpoint="GET /v1/segments/{id}/members?columns=" issue={15} />
-          </Card>
-        </Col>
       </Row>
     </Space>
   );
 }
 
+const PROFILE_COLUMNS = profileColumns(profileSchema as never);
+
 function AudiencePanel({ kind, id }: { kind: 'segment' | 'boolean'; id: string }) {
-  const { t, locale } = useI18n();
+  const { t, locale, lang } = useI18n();
   const [asOf, setAsOf] = useState<Dayjs | null>(null);
   const instant = asOf?.toISOString();
   const audience = useAudience(id, kind, instant);
+  const tags = useTags();
+  const canReadBureau = useGrants('bureau:read');
+  const options = useMemo(
+    () =>
+      allowedColumns([...tagColumns(tags.data ?? []), ...PROFILE_COLUMNS], {
+        canReadBureau,
+        pastInstant: instant !== undefined,
+      }),
+    [tags.data, canReadBureau, instant],
+  );
+  const [picked, setPicked] = useState<string[]>([]);
+  // A past instant has tags only: profile columns drop out of the choice rather than fail.
+  const chosen = picked.filter((value) => options.some((option) => option.value === value));
+  const columns = columnsParam(chosen);
   // Keyset paging: the cursors of the pages before this one, so "back" needs no offset.
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  const members = useMembers(id, kind, cursors[cursors.length - 1], PAGE_SIZE, instant);
+  const members = useMembers(id, kind, cursors[cursors.length - 1], PAGE_SIZE, instant, columns);
   const [exportError, setExportError] = useState<unknown>(null);
   const [exporting, setExporting] = useState(false);
+  const title = (value: string) => {
+    const option = options.find((candidate) => candidate.value === value);
+    return (lang === 'zh' ? option?.titleZh : undefined) ?? option?.title ?? value;
+  };
+  const table: ColumnsType<MembersPage['items'][number]> = [
+    {
+      title: t('customerLookup'),
+      dataIndex: 'customerId',
+      render: (customerId: string) => <Link to={`/customers/${customerId}`}>{customerId}</Link>,
+    },
+    {
+      title: t('since'),
+      dataIndex: 'since',
+      render: (since: string) => formatInstant(since, locale),
+    },
+    ...chosen.map((value) => ({
+      title: title(value),
+      key: value,
+      render: (_: unknown, member: MembersPage['items'][number]) => cellText(member.columns?.[value]),
+    })),
+  ];
 
   return (
     <Card size="small">
@@ -107,12 +152,57 @@ function AudiencePanel({ kind, id }: { kind: 'segment' | 'boolean'; id: string }
               }}
             />
           </Space>
+        </Space>
+        <Space wrap align="end">
+          <Space orientation="vertical" size={0}>
+            <Typography.Text type="secondary">
+              {t('exportColumns')} ({chosen.length}/{MAX_COLUMNS})
+            </Typography.Text>
+            <Select
+              mode="multiple"
+              allowClear
+              showSearch
+              maxCount={MAX_COLUMNS}
+              aria-label={t('exportColumns')}
+              data-testid="export-columns"
+              placeholder={t('chooseColumns')}
+              style={{ width: 560 }}
+              value={chosen}
+              optionFilterProp="label"
+              onChange={(values: string[]) => {
+                setPicked(values);
+                setCursors([undefined]);
+              }}
+              options={[
+                {
+                  label: t('columnsTags'),
+                  options: options
+                    .filter((option) => option.source === 'tag')
+                    .map((option) => ({
+                      value: option.value,
+                      label: `${title(option.value)} (${option.value})`,
+                    })),
+                },
+                {
+                  label: instant ? t('columnsProfileNow') : t('columnsProfile'),
+                  options: options
+                    .filter((option) => option.source === 'profile')
+                    .map((option) => ({
+                      value: option.value,
+                      label: `${title(option.value)} (${option.value})`,
+                    })),
+                },
+              ]}
+            />
+          </Space>
           <Button
+            type="primary"
+            data-testid="export-csv"
             loading={exporting}
             onClick={() => {
               setExporting(true);
               setExportError(null);
-              downloadMembersCsv(kind, id, instant)
+              downloadMembers(kind, id, { asOf: instant, columns })
                 .catch(setExportError)
                 .finally(() => setExporting(false));
             }}
@@ -128,19 +218,9 @@ function AudiencePanel({ kind, id }: { kind: 'segment' | 'boolean'; id: string }
                 size="small"
                 rowKey="customerId"
                 pagination={false}
+                scroll={{ x: 'max-content' }}
                 dataSource={members.data!.items}
-                columns={[
-                  {
-                    title: t('customerLookup'),
-                    dataIndex: 'customerId',
-                    render: (customerId: string) => <Link to={`/customers/${customerId}`}>{customerId}</Link>,
-                  },
-                  {
-                    title: t('since'),
-                    dataIndex: 'since',
-                    render: (since: string) => formatInstant(since, locale),
-                  },
-                ]}
+                columns={table}
               />
               <Space>
                 <Button disabled={cursors.length <= 1} onClick={() => setCursors([undefined])}>

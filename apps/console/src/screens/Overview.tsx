@@ -1,7 +1,7 @@
 import { Card, Col, List, Row, Space, Statistic, Typography } from 'antd';
 import { Link } from 'react-router';
-import { useRuns, useSegments, useTags } from '../api/queries';
-import type { RunView } from '../api/types';
+import { useOpsStatus, useRuns, useSegments, useTags } from '../api/queries';
+import { ruleErrorsOf, scopeTagsOf, type RunView } from '../api/types';
 import { useGrants } from '../auth/identity';
 import { Awaiting, QueryState, RunProgress, RunStatus } from '../components/feedback';
 import { formatInstant } from '../format/format';
@@ -24,6 +24,7 @@ export function Overview() {
   const canReadTags = useGrants('tags:read');
   const segments = useSegments();
   const runs = useRuns(canReadTags, 50);
+  const ops = useOpsStatus(canReadTags);
   // Names in both languages come from the catalog (GET /v1/segments has the English name only).
   const tags = useTags(canReadTags);
   const names = new Map((tags.data ?? []).map((tag) => [tag.id, tag]));
@@ -79,9 +80,86 @@ export function Overview() {
           </Col>
         </Row>
       ) : null}
-      <Card title={t('freshness')} size="small">
-        <Typography.Text type="secondary">{t('freshnessHelp')}</Typography.Text>
-      </Card>
+      {canReadTags ? (
+        <Card title={t('freshness')} size="small">
+          <QueryState query={ops}>{() => <OpsStatusView status={ops.data!} />}</QueryState>
+        </Card>
+      ) : null}
+    </Space>
+  );
+}
+
+type OpsStatus = NonNullable<ReturnType<typeof useOpsStatus>['data']>;
+
+function OpsStatusView({ status }: { status: OpsStatus }) {
+  const { t, locale } = useI18n();
+  const number = (value: number) => new Intl.NumberFormat(locale).format(value);
+  const seconds = new Intl.NumberFormat(locale, { maximumFractionDigits: 1 });
+  const { evaluation, queues, runs } = status;
+  return (
+    <Space orientation="vertical" style={{ width: '100%' }}>
+      <Row gutter={16}>
+        <Col xs={12} lg={6}>
+          <Statistic
+            title={t('evaluationLag')}
+            value={evaluation.lagSeconds}
+            formatter={() => <span data-testid="ops-lag">{seconds.format(evaluation.lagSeconds)} s</span>}
+          />
+        </Col>
+        <Col xs={12} lg={6}>
+          <Statistic
+            title={t('pendingEvaluations')}
+            value={evaluation.pending}
+            formatter={() => (
+              <span data-testid="ops-pending">
+                {number(evaluation.pending)}
+                {evaluation.pending >= evaluation.pendingCap ? '+' : ''}
+              </span>
+            )}
+          />
+        </Col>
+        <Col xs={12} lg={6}>
+          <Statistic
+            title={t('runsQueuedRunning')}
+            value={runs.running}
+            formatter={() => (
+              <span data-testid="ops-runs">
+                {number(runs.queued)} / {number(runs.running)}
+              </span>
+            )}
+          />
+        </Col>
+        <Col xs={12} lg={6}>
+          <Typography.Text type="secondary">
+            {t('readAt')}: {formatInstant(status.at, locale)}
+          </Typography.Text>
+        </Col>
+      </Row>
+      {queues ? (
+        <List
+          size="small"
+          data-testid="queue-depth"
+          dataSource={(['evaluation', 'runs', 'maintenance'] as const).map((queue) => ({
+            queue,
+            ...queues[queue],
+          }))}
+          renderItem={(row) => (
+            <List.Item data-testid={`queue-${row.queue}`}>
+              <Typography.Text strong>{t(`queue_${row.queue}`)}</Typography.Text>
+              <Space size="large">
+                {(['waiting', 'active', 'delayed', 'failed'] as const).map((state) => (
+                  <span key={state}>
+                    {t(`queue_${state}`)}:{' '}
+                    <span data-testid={`queue-${row.queue}-${state}`}>{number(row[state])}</span>
+                  </span>
+                ))}
+              </Space>
+            </List.Item>
+          )}
+        />
+      ) : (
+        <Typography.Text type="warning">{t('queuesUnreachable')}</Typography.Text>
+      )}
     </Space>
   );
 }
@@ -99,7 +177,7 @@ function LiveRuns({ runs }: { runs: RunView[] }) {
             <Space>
               <Link to={`/runs/${run.id}`}>{label(run.kind)}</Link>
               <RunStatus status={run.status} />
-              <Typography.Text type="secondary">{(run.scope.tags ?? []).join(', ')}</Typography.Text>
+              <Typography.Text type="secondary">{scopeTagsOf(run).join(', ')}</Typography.Text>
             </Space>
             <RunProgress run={run} />
           </Space>
@@ -112,7 +190,7 @@ function LiveRuns({ runs }: { runs: RunView[] }) {
 function RuleErrors({ runs }: { runs: RunView[] }) {
   const { t, locale } = useI18n();
   const errors = runs.flatMap((run) =>
-    Object.entries(run.ruleErrors ?? {}).map(([tagId, entry]) => ({ run, tagId, entry })),
+    Object.entries(ruleErrorsOf(run)).map(([tagId, entry]) => ({ run, tagId, entry })),
   );
   if (errors.length === 0) return <Typography.Text type="secondary">{t('noRuleErrors')}</Typography.Text>;
   return (

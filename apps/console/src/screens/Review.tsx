@@ -3,7 +3,6 @@ import { useQueries } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import { api, unwrap } from '../api/client';
 import { useActivate, useApprove, useDiff, useRun, useRuns, useSandboxRun } from '../api/queries';
-import type { TagDetail } from '../api/types';
 import { useIdentity } from '../auth/identity';
 import { ErrorAlert, QueryState, RunProgress, RunStatus } from '../components/feedback';
 import { SandboxResult } from '../components/SandboxResult';
@@ -40,7 +39,7 @@ function Pending() {
   const details = useQueries({
     queries: tried.map((id) => ({
       queryKey: ['tag', id],
-      queryFn: () => unwrap<TagDetail>(api.GET('/v1/tags/{id}', { params: { path: { id } } })),
+      queryFn: () => unwrap(api.GET('/v1/tags/{id}', { params: { path: { id } } })),
     })),
   });
   const drafts = draftsOf(details.map((detail) => detail.data).filter((detail) => detail !== undefined));

@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { api, unwrap } from '../api/client';
 import { useRun } from '../api/queries';
-import type { Page, RunView } from '../api/types';
+import { ruleErrorsOf, runTagsOf, type RunView } from '../api/types';
 import { QueryState, RunProgress, RunStatus } from '../components/feedback';
 import { formatInstant, formatNumber } from '../format/format';
 import { useI18n } from '../i18n/i18n';
@@ -19,7 +19,7 @@ export default function Runs() {
   const runs = useQuery({
     queryKey: ['runs-page', cursor],
     queryFn: () =>
-      unwrap<Page<RunView>>(
+      unwrap(
         api.GET('/v1/runs', {
           params: { query: { limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) } },
         }),
@@ -62,9 +62,7 @@ export default function Runs() {
                 {
                   title: t('tags'),
                   key: 'tags',
-                  render: (_, run) => (
-                    <small>{(run.scope.tags ?? run.scope.retire ?? []).slice(0, 4).join(', ')}</small>
-                  ),
+                  render: (_, run) => <small>{runTagsOf(run).slice(0, 4).join(', ')}</small>,
                 },
                 {
                   title: t('changed'),
@@ -141,7 +139,10 @@ function RunDetail({ id }: { id: string }) {
                   size="small"
                   rowKey="tagId"
                   pagination={false}
-                  dataSource={Object.entries(data.ruleErrors).map(([tagId, entry]) => ({ tagId, ...entry }))}
+                  dataSource={Object.entries(ruleErrorsOf(data)).map(([tagId, entry]) => ({
+                    tagId,
+                    ...entry,
+                  }))}
                   columns={[
                     {
                       title: t('tags'),

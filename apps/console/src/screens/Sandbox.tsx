@@ -51,7 +51,7 @@ export default function Sandbox() {
   const loadTag = async (id: string) => {
     setLoadError(null);
     try {
-      const detail = await unwrap<TagDetail>(api.GET('/v1/tags/{id}', { params: { path: { id } } }));
+      const detail = await unwrap(api.GET('/v1/tags/{id}', { params: { path: { id } } }));
       setText(JSON.stringify(draftOf(detail), null, 2));
       validate.reset();
     } catch (error) {

@@ -21,6 +21,7 @@ export default function TagPage() {
       {() => {
         const detail = tag.data!;
         const active = detail.active;
+        const words = { yes: t('yes'), no: t('no') };
         return (
           <Space orientation="vertical" size="middle" style={{ width: '100%' }}>
             <Typography.Title level={3}>
@@ -78,18 +79,50 @@ export default function TagPage() {
                 </Card>
               </Col>
             </Row>
-            <Card size="small" title={t('examples')}>
+            <Card
+              size="small"
+              title={
+                <span data-testid="examples-summary">
+                  {t('examples')}:{' '}
+                  {t('examplesPassing', {
+                    passed: String(detail.examples.filter((example) => example.passed).length),
+                    total: String(detail.examples.length),
+                  })}
+                </span>
+              }
+            >
               <Table
                 size="small"
-                rowKey="name"
+                rowKey="index"
                 pagination={false}
-                dataSource={active?.examples ?? []}
+                data-testid="examples"
+                dataSource={detail.examples}
                 columns={[
                   { title: t('name'), dataIndex: 'name' },
                   {
                     title: t('expected'),
-                    dataIndex: 'expect',
-                    render: (value: unknown) => formatTagValue(value, locale, { yes: t('yes'), no: t('no') }),
+                    dataIndex: 'expected',
+                    render: (value: unknown) => formatTagValue(value, locale, words),
+                  },
+                  {
+                    title: t('actualNow'),
+                    key: 'actual',
+                    render: (_, example) =>
+                      example.error !== undefined ? (
+                        <Typography.Text type="danger">{example.error}</Typography.Text>
+                      ) : (
+                        formatTagValue(example.actual, locale, words)
+                      ),
+                  },
+                  {
+                    title: t('exampleResult'),
+                    key: 'passed',
+                    render: (_, example) =>
+                      example.passed ? (
+                        <Tag color="success">{t('passed')}</Tag>
+                      ) : (
+                        <Tag color="error">{t('failed')}</Tag>
+                      ),
                   },
                 ]}
               />

@@ -33,14 +33,16 @@ describe('pending changes', () => {
     const detail = (id: string, versions: [number, string, string][]): TagDetail => ({
       id,
       active: null,
+      examples: [],
       customers: 0,
       errorCount: 0,
       lastRunId: null,
       versions: versions.map(([version, status, createdAt]) => ({
         version,
-        status: status as 'draft',
+        status,
         checksum: '',
         createdBy: 'maker',
+        approvedBy: null,
         createdAt,
         activatedAt: null,
         retiredAt: null,

@@ -1,4 +1,4 @@
-import type { RunView, TagDetail } from '../api/types';
+import { scopeDefinitionsOf, scopeTagsOf, type RunView, type TagDetail } from '../api/types';
 
 // Tags that recent sandbox runs tried: where drafts waiting for a checker come from. (There is
 // no endpoint listing drafts; a draft made elsewhere is opened from its tag page.)
@@ -6,14 +6,14 @@ export function triedTags(runs: readonly RunView[], max = 10): string[] {
   const seen: string[] = [];
   for (const run of runs) {
     if (run.kind !== 'sandbox') continue;
-    for (const tagId of run.scope.tags ?? []) if (!seen.includes(tagId)) seen.push(tagId);
+    for (const tagId of scopeTagsOf(run)) if (!seen.includes(tagId)) seen.push(tagId);
   }
   return seen.slice(0, max);
 }
 
 export function draftsOf(
   details: readonly TagDetail[],
-): { tagId: string; version: number; createdBy: string; createdAt: string }[] {
+): { tagId: string; version: number; createdBy: string | null; createdAt: string }[] {
   return details
     .flatMap((detail) =>
       detail.versions
@@ -35,7 +35,7 @@ export function sandboxRunFor(runs: readonly RunView[], tagId: string, rule: unk
     (run) =>
       run.kind === 'sandbox' &&
       run.status === 'succeeded' &&
-      (run.scope.definitions ?? []).some(
+      scopeDefinitionsOf(run).some(
         (definition) => definition.id === tagId && JSON.stringify(definition.rule) === wanted,
       ),
   );

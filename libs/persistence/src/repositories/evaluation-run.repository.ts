@@ -112,6 +112,16 @@ export class EvaluationRunRepository {
     return new Set(rows.map((row) => row.chunk));
   }
 
+  // Runs not finished yet, by status (GET /v1/ops/status).
+  async unfinishedCounts(): Promise<{ queued: number; running: number }> {
+    const rows: { queued: number; running: number }[] = await this.dataSource.query(
+      `SELECT count(*) FILTER (WHERE status = 'queued')::int AS queued,
+              count(*) FILTER (WHERE status = 'running')::int AS running
+         FROM evaluation_run WHERE status IN ('queued', 'running')`,
+    );
+    return rows[0];
+  }
+
   // Unfinished runs with no progress for a while: their jobs may have been lost (Redis flushed).
   async stalled(idleSeconds: number): Promise<string[]> {
     const rows: { id: string }[] = await this.dataSource.query(

@@ -129,6 +129,19 @@ export class ProfileRepository {
     return rows.map((row) => row.customer_id);
   }
 
+  // Evaluation lag (GET /v1/ops/status): profiles written and not yet evaluated, counted up to
+  // `cap` (served by customer_profile_pending_idx, so a backlog costs at most cap index entries),
+  // and the oldest such write.
+  async pendingSummary(cap: number): Promise<{ pending: number; oldest: Date | null }> {
+    const rows: { pending: number; oldest: Date | null }[] = await this.dataSource.query(
+      `SELECT (SELECT count(*)::int FROM (SELECT 1 FROM customer_profile
+                                            WHERE version > evaluated_version LIMIT $1) capped) AS pending,
+              (SELECT min(updated_at) FROM customer_profile WHERE version > evaluated_version) AS oldest`,
+      [cap],
+    );
+    return rows[0];
+  }
+
   // Placeholders of customers whose every write was refused must not survive the transaction.
   async dropPlaceholders(customerIds: readonly string[], manager: EntityManager): Promise<void> {
     if (customerIds.length === 0) return;
