@@ -47,6 +47,9 @@ export class QueuesDto {
 
   @ApiProperty({ type: QueueDepthDto, description: 'reconciler and schedules' })
   maintenance!: QueueDepthDto;
+
+  @ApiProperty({ type: QueueDepthDto, description: 'webhook deliveries, one job per destination due' })
+  delivery!: QueueDepthDto;
 }
 
 export class RunCountsDto {
