@@ -6,7 +6,8 @@ const LAG = 'tagforge-replica-lag';
 
 // Which reads DATABASE_READ_URL serves. The "replica" here is a copy of the primary's customer tables
 // taken at one moment, so that every answer shows where it was read: serving reads (a customer's
-// tags, lookups, history, members pages and exports) answer from the copy with the lag header;
+// tags, lookups, history, members pages and exports, insights' aggregations) answer from the copy
+// with the lag header;
 // profiles, feeds and writes answer from the primary without it; a customer only the primary knows
 // is never reported missing. (A real streaming replica: test/reliability/read-replica.reliability.ts.)
 describe('reads from a replica (DATABASE_READ_URL)', () => {
@@ -141,6 +142,32 @@ describe('reads from a replica (DATABASE_READ_URL)', () => {
       ids[11],
       'RR-NEW',
     ]);
+  });
+
+  it("answers overlaps and ad-hoc counts from the replica, with the header, and size series from the primary's rollup", async () => {
+    const overlap = await api.http
+      .post('/v1/insights/overlap')
+      .set(auth())
+      .send({ audiences: ['opted_out'] })
+      .expect(200);
+    expect(overlap.body.intersections).toEqual([[4]]);
+    expect(overlap.headers[LAG]).toMatch(/^\d+\.\d{3}$/);
+    const count = await api.http
+      .post('/v1/insights/count')
+      .set(auth())
+      .send({ rule: { var: 'tags.opted_out' } })
+      .expect(200);
+    expect(count.body.size).toBe(4);
+    expect(count.headers[LAG]).toMatch(/^\d+\.\d{3}$/);
+    const live = await primary.http
+      .post('/v1/insights/overlap')
+      .set(auth())
+      .send({ audiences: ['opted_out'] })
+      .expect(200);
+    expect(live.body.intersections).toEqual([[5]]);
+    const sizes = await api.http.get('/v1/audiences/opted_out/sizes?interval=day').set(auth()).expect(200);
+    expect(sizes.body.points[sizes.body.points.length - 1].size).toBe(5);
+    expect(sizes.headers[LAG]).toBeUndefined();
   });
 
   it('keeps profiles, feeds, sizes and writes on the primary, without the header', async () => {

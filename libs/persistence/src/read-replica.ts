@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool, QueryConfig } from 'pg';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { AppConfig } from '@tagforge/common';
 import { createDataSource } from './data-source';
@@ -49,7 +49,8 @@ function replicaUnavailable(error: unknown): boolean {
 
 // The read side of the database, chosen here and only here: the streaming replica of
 // DATABASE_READ_URL when it is set, else the primary. Only serving reads that tolerate staleness
-// come through it (CRM lookups, audience pages and exports, history); writes, locks, feeds and reads
+// come through it (CRM lookups, audience pages and exports, history, insights' overlaps, counts,
+// breakdowns and distributions); writes, locks, feeds and reads
 // of a caller's own writes use the primary DataSource directly.
 @Injectable()
 export class ReadDataSource implements OnModuleInit, OnApplicationShutdown {
@@ -105,6 +106,11 @@ export class ReadDataSource implements OnModuleInit, OnApplicationShutdown {
   // earlier already counts as read (the sync loop: head, export, then changes since head).
   queryCaughtUp<T>(sql: string, parameters: unknown[] = []): Promise<T> {
     return this.read((source) => source.query(sql, parameters) as Promise<T>, true);
+  }
+
+  // Reads in one transaction of their own (insights' aggregations, with their own settings).
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.read((source) => source.transaction(work), false);
   }
 
   // A prepared statement on the pool itself (the CRM lookup's hot path).

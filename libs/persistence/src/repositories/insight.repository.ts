@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { ReadDataSource } from '../read-replica';
 import { matches, type MembershipFilter } from './audience.repository';
 
 // One audience of an overlap: a tag (segment, boolean, category value, number range) and its filter.
@@ -40,7 +39,8 @@ function membersOf(audience: AudienceSelector, asOf: Date | undefined, params: u
 // distributions. Set-based, exact, over current membership (customer_tag) or history (asOf).
 @Injectable()
 export class InsightRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  // From the replica when there is one (the answer's Tagforge-Replica-Lag says how stale).
+  constructor(private readonly reads: ReadDataSource) {}
 
   // Customers with a profile (now, or created at or before the instant: erased customers are gone).
   async population(asOf?: Date): Promise<number> {
@@ -133,7 +133,7 @@ export class InsightRepository {
   // the per-customer hash in memory instead of spilling it to disk in batches, and no JIT (compiling
   // these plans costs about half a second, more than running them).
   private analytical<T>(sql: string, params: unknown[]): Promise<T> {
-    return this.dataSource.transaction(async (manager) => {
+    return this.reads.transaction(async (manager) => {
       await manager.query(`SET LOCAL work_mem = '${ANALYTICAL_WORK_MEM}'`);
       await manager.query(`SET LOCAL jit = off`);
       return manager.query(sql, params) as Promise<T>;
