@@ -58,7 +58,12 @@ describe('the Redis connection choice', () => {
 
   it('gives each queue its own hash tag on a cluster, so queues hash to different slots', () => {
     const prefixes = Object.values(QueueName).map((queue) => queuePrefix(cluster, queue));
-    expect(prefixes).toEqual(['{tagforge-evaluation}', '{tagforge-runs}', '{tagforge-maintenance}']);
+    expect(prefixes).toEqual([
+      '{tagforge-evaluation}',
+      '{tagforge-runs}',
+      '{tagforge-maintenance}',
+      '{tagforge-delivery}',
+    ]);
     // Every key of one queue shares the slot of its hash tag (BullMQ's scripts need that)...
     for (const prefix of prefixes) {
       const keys = ['wait', 'active', 'meta', 'events', 'job-42'].map((suffix) => `${prefix}:q:${suffix}`);
