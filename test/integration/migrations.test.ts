@@ -23,6 +23,7 @@ describe('migrations', () => {
       'Sandbox1764360000000',
       'TagDigest1764367200000',
       'Trust1764400000000',
+      'Insights1764610000000',
     ]);
     expect(reports.filter((report) => report.createdDatabase)).toHaveLength(1);
   });
