@@ -345,7 +345,7 @@ export class CustomerTagRepository {
          RETURNING customer_id, tag_id, value, tag_version),
        forgotten AS (
          UPDATE customer_profile SET tag_digest = NULL
-          WHERE customer_id IN (SELECT customer_id FROM removed) AND tag_digest IS NOT NULL)
+          WHERE customer_id IN (SELECT customer_id FROM removed) AND tag_digest IS NOT NULL),
        written AS (
          INSERT INTO tag_event (customer_id, tag_id, old_value, new_value, tag_version, profile_version, cause, run_id)
          SELECT r.customer_id, r.tag_id, r.value, NULL, r.tag_version, p.version, 'definition', $4
