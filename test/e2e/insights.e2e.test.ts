@@ -180,6 +180,17 @@ describe('insights', () => {
     expect(counted.size).toBe(expected.length);
     expect(counted.tags).toEqual(['do_not_market', 'high_intent', 'low_risk']);
     expect(counted.sample).toEqual(expected.slice(0, 5));
+    // Counted as set algebra in SQL; the same rule behind an "if" goes through the evaluator per
+    // combination of values: both must agree.
+    expect(counted.combinations).toBeNull();
+    const evaluated = (
+      await post('/v1/insights/count', { rule: { if: [rule, true, false] }, sample: 5 }).expect(200)
+    ).body;
+    expect(evaluated.combinations).toBeGreaterThan(0);
+    expect({ size: evaluated.size, sample: evaluated.sample }).toEqual({
+      size: counted.size,
+      sample: counted.sample,
+    });
 
     // NOT alone selects customers without any tag of the rule.
     const notDnm = (
@@ -212,6 +223,11 @@ describe('insights', () => {
     const csv = await post('/v1/insights/export', { rule, format: 'csv' }).expect(200);
     expect(csv.headers['content-type']).toContain('text/csv');
     expect(csv.text).toBe(['customer_id', ...expected].join('\n') + '\n');
+    const evaluatedCsv = await post('/v1/insights/export', {
+      rule: { if: [rule, true, false] },
+      format: 'csv',
+    }).expect(200);
+    expect(evaluatedCsv.text).toBe(csv.text);
     const ndjson = await api.http
       .post('/v1/insights/export')
       .set({ ...auth(), Accept: 'application/x-ndjson' })

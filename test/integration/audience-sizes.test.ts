@@ -55,7 +55,7 @@ const inFilter = (filter: MembershipFilter, value: unknown): boolean => {
 };
 
 // For random histories (values set and unset at random instants over two weeks, exact midnights
-// included, some customers erased, the rollup compacted at random), the size series must be, interval
+// included, an evaluation and a retirement today, some customers erased, the rollup compacted at random), the size series must be, interval
 // by interval, the asOf membership at the interval's end, and entered/exited the history's moves into
 // and out of the audience within it.
 describe('audience sizes over time', () => {
@@ -90,123 +90,141 @@ describe('audience sizes over time', () => {
       erased: fc.subarray([0, 1, 2, 3, 4], { maxLength: 2 }),
       compactAfterHistory: fc.boolean(),
       todayChange: fc.boolean(),
+      retireScore: fc.boolean(),
     });
     await fc.assert(
-      fc.asyncProperty(scenario, async ({ customers, erased, compactAfterHistory, todayChange }) => {
-        run += 1;
-        const prefix = `SZ${run}-`;
-        await db.query(`DELETE FROM tag_event; DELETE FROM audience_size_delta; DELETE FROM customer_tag`);
-        await db.query(`DELETE FROM customer_profile`);
-        for (let c = 0; c < customers.length; c += 1) {
-          const customerId = `${prefix}${c}`;
-          await db.query(
-            `INSERT INTO customer_profile (customer_id, profile, version, evaluated_version) VALUES ($1, '{}', 1, 1)`,
-            [customerId],
-          );
-          for (let a = 0; a < AUDIENCES.length; a += 1) {
-            const [moves, values] = customers[c][a];
-            const instants = [...new Set(moves.map(([at]) => at))].sort((x, y) => x - y);
-            let current: unknown = null;
-            for (let i = 0; i < instants.length; i += 1) {
-              const next = moves[i][1] ? values[i] : null;
-              if (JSON.stringify(next) === JSON.stringify(current)) continue;
-              // Through the rollup statement the writers use, at a chosen instant.
-              await db.query(
-                `WITH written AS (
+      fc.asyncProperty(
+        scenario,
+        async ({ customers, erased, compactAfterHistory, todayChange, retireScore }) => {
+          run += 1;
+          const prefix = `SZ${run}-`;
+          await db.query(`DELETE FROM tag_event; DELETE FROM audience_size_delta; DELETE FROM customer_tag`);
+          await db.query(`DELETE FROM customer_profile`);
+          for (let c = 0; c < customers.length; c += 1) {
+            const customerId = `${prefix}${c}`;
+            await db.query(
+              `INSERT INTO customer_profile (customer_id, profile, version, evaluated_version) VALUES ($1, '{}', 1, 1)`,
+              [customerId],
+            );
+            for (let a = 0; a < AUDIENCES.length; a += 1) {
+              const [moves, values] = customers[c][a];
+              const instants = [...new Set(moves.map(([at]) => at))].sort((x, y) => x - y);
+              let current: unknown = null;
+              for (let i = 0; i < instants.length; i += 1) {
+                const next = moves[i][1] ? values[i] : null;
+                if (JSON.stringify(next) === JSON.stringify(current)) continue;
+                // Through the rollup statement the writers use, at a chosen instant.
+                await db.query(
+                  `WITH written AS (
                    INSERT INTO tag_event (customer_id, tag_id, old_value, new_value, tag_version, profile_version, cause, at)
                    VALUES ($1, $2, $3::jsonb, $4::jsonb, 1, 1, 'profile', $5)
                    RETURNING tag_id, old_value, new_value, at, cause)
                  ${appendSizeRollup('written')}`,
+                  [
+                    customerId,
+                    AUDIENCES[a].tagId,
+                    current === null ? null : JSON.stringify(current),
+                    next === null ? null : JSON.stringify(next),
+                    new Date(instants[i]),
+                  ],
+                );
+                current = next;
+              }
+              if (current !== null) {
+                await db.query(
+                  `INSERT INTO customer_tag (customer_id, tag_id, value, tag_version) VALUES ($1, $2, $3, 1)`,
+                  [customerId, AUDIENCES[a].tagId, JSON.stringify(current)],
+                );
+              }
+            }
+          }
+          if (compactAfterHistory) await api.app.get(AudienceSizeRepository).compact();
+          // Today, through the writers themselves: an evaluation's changes and an erasure.
+          const tags = api.app.get(CustomerTagRepository);
+          if (todayChange) {
+            const customerId = `${prefix}0`;
+            const held = await tags.current(customerId);
+            const optedOut = held.find((tag) => tag.tagId === 'opted_out');
+            await tags.transaction((manager) =>
+              tags.applyBulkChanges(
                 [
-                  customerId,
-                  AUDIENCES[a].tagId,
-                  current === null ? null : JSON.stringify(current),
-                  next === null ? null : JSON.stringify(next),
-                  new Date(instants[i]),
+                  {
+                    customerId,
+                    tagId: 'opted_out',
+                    oldValue: optedOut ? true : null,
+                    newValue: optedOut ? null : true,
+                    tagVersion: 1,
+                    profileVersion: 1,
+                  },
                 ],
-              );
-              current = next;
-            }
-            if (current !== null) {
-              await db.query(
-                `INSERT INTO customer_tag (customer_id, tag_id, value, tag_version) VALUES ($1, $2, $3, 1)`,
-                [customerId, AUDIENCES[a].tagId, JSON.stringify(current)],
-              );
-            }
-          }
-        }
-        if (compactAfterHistory) await api.app.get(AudienceSizeRepository).compact();
-        // Today, through the writers themselves: an evaluation's changes and an erasure.
-        const tags = api.app.get(CustomerTagRepository);
-        if (todayChange) {
-          const customerId = `${prefix}0`;
-          const held = await tags.current(customerId);
-          const optedOut = held.find((tag) => tag.tagId === 'opted_out');
-          await tags.transaction((manager) =>
-            tags.applyBulkChanges(
-              [
-                {
-                  customerId,
-                  tagId: 'opted_out',
-                  oldValue: optedOut ? true : null,
-                  newValue: optedOut ? null : true,
-                  tagVersion: 1,
-                  profileVersion: 1,
-                },
-              ],
-              { cause: 'profile', runId: null },
-              manager,
-            ),
-          );
-        }
-        const profiles = api.app.get(ProfileRepository);
-        for (const c of erased) await tags.transaction((manager) => profiles.erase(`${prefix}${c}`, manager));
-        await api.app.get(AudienceSizeRepository).compact();
-
-        const events = (
-          await db.query(
-            `SELECT tag_id, old_value, new_value, at, cause FROM tag_event WHERE cause <> 'erasure'`,
-          )
-        ).rows as { tag_id: string; old_value: unknown; new_value: unknown; at: Date }[];
-        const insights = api.app.get(InsightsService);
-        const audiences = api.app.get(AudienceRepository);
-        for (const audience of AUDIENCES) {
-          for (const interval of ['day', 'week'] as SizeInterval[]) {
-            const answer = await insights.sizes(
-              { id: audience.tagId, ...audience.query },
-              { from: new Date(today - 15 * DAY), to: new Date(), interval },
+                { cause: 'profile', runId: null },
+                manager,
+              ),
             );
-            for (const point of answer.points) {
-              const start = new Date(point.start).getTime();
-              const end = new Date(point.end).getTime();
-              const asOf = Math.min(end, Date.now());
-              const within = events.filter(
-                (event) =>
-                  event.tag_id === audience.tagId && event.at.getTime() > start && event.at.getTime() <= end,
+          }
+          // A retirement's removals, through its writer (history rows of cause definition).
+          if (retireScore) {
+            await tags.transaction((manager) =>
+              tags.removeTags(
+                ['risk_score'],
+                { afterCustomerId: null, lastCustomerId: `${prefix}~` },
+                { runId: null },
+                manager,
+              ),
+            );
+          }
+          const profiles = api.app.get(ProfileRepository);
+          for (const c of erased)
+            await tags.transaction((manager) => profiles.erase(`${prefix}${c}`, manager));
+          await api.app.get(AudienceSizeRepository).compact();
+
+          const events = (
+            await db.query(
+              `SELECT tag_id, old_value, new_value, at, cause FROM tag_event WHERE cause <> 'erasure'`,
+            )
+          ).rows as { tag_id: string; old_value: unknown; new_value: unknown; at: Date }[];
+          const insights = api.app.get(InsightsService);
+          const audiences = api.app.get(AudienceRepository);
+          for (const audience of AUDIENCES) {
+            for (const interval of ['day', 'week'] as SizeInterval[]) {
+              const answer = await insights.sizes(
+                { id: audience.tagId, ...audience.query },
+                { from: new Date(today - 15 * DAY), to: new Date(), interval },
               );
-              const moves = (entering: boolean) =>
-                within.filter(
+              for (const point of answer.points) {
+                const start = new Date(point.start).getTime();
+                const end = new Date(point.end).getTime();
+                const asOf = Math.min(end, Date.now());
+                const within = events.filter(
                   (event) =>
-                    inFilter(audience.filter, event.new_value) === entering &&
-                    inFilter(audience.filter, event.old_value) !== entering,
-                ).length;
-              expect({
-                audience: audience.tagId,
-                end: point.end,
-                size: point.size,
-                entered: point.entered,
-                exited: point.exited,
-              }).toEqual({
-                audience: audience.tagId,
-                end: point.end,
-                size: await audiences.sizeAsOf(audience.tagId, new Date(asOf), audience.filter),
-                entered: moves(true),
-                exited: moves(false),
-              });
+                    event.tag_id === audience.tagId &&
+                    event.at.getTime() > start &&
+                    event.at.getTime() <= end,
+                );
+                const moves = (entering: boolean) =>
+                  within.filter(
+                    (event) =>
+                      inFilter(audience.filter, event.new_value) === entering &&
+                      inFilter(audience.filter, event.old_value) !== entering,
+                  ).length;
+                expect({
+                  audience: audience.tagId,
+                  end: point.end,
+                  size: point.size,
+                  entered: point.entered,
+                  exited: point.exited,
+                }).toEqual({
+                  audience: audience.tagId,
+                  end: point.end,
+                  size: await audiences.sizeAsOf(audience.tagId, new Date(asOf), audience.filter),
+                  entered: moves(true),
+                  exited: moves(false),
+                });
+              }
             }
           }
-        }
-      }),
+        },
+      ),
       { seed: SEED, numRuns: 25 },
     );
   });

@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { referenceApply, truthy } from '@tagforge/rules';
-import { checkAdHocRule, selectCombinations, type TagKindOf } from './ad-hoc';
+import {
+  checkAdHocRule,
+  driverOf,
+  selectCombinations,
+  setRuleOf,
+  type SetRule,
+  type TagKindOf,
+} from './ad-hoc';
 
 const KINDS: Record<string, 'boolean' | 'category' | 'number' | 'segment'> = {
   high_intent: 'boolean',
@@ -65,6 +72,86 @@ describe('ad-hoc rules', () => {
           expect(size).toBe(reference.reduce((sum, combination) => sum + combination.customers, 0));
         },
       ),
+    );
+  });
+});
+
+describe('rules counted as set algebra', () => {
+  it('recognises and / or / ! / !! over boolean tags and segments, and the tag to start from', () => {
+    const rule = {
+      and: [
+        { var: 'tags.high_intent' },
+        { '!!': { var: 'tags.low_risk' } },
+        { '!': { var: 'tags.do_not_market' } },
+      ],
+    };
+    const set = setRuleOf(rule, kindOf);
+    expect(set).toEqual({
+      kind: 'and',
+      of: [
+        { kind: 'tag', tagId: 'high_intent' },
+        { kind: 'tag', tagId: 'low_risk' },
+        { kind: 'not', of: { kind: 'tag', tagId: 'do_not_market' } },
+      ],
+    });
+    expect(driverOf(set!)).toBe('high_intent');
+    expect(driverOf(setRuleOf({ '!': { var: 'tags.do_not_market' } }, kindOf)!)).toBeNull();
+    expect(
+      driverOf(setRuleOf({ or: [{ var: 'tags.high_intent' }, { var: 'tags.low_risk' }] }, kindOf)!),
+    ).toBeNull();
+  });
+
+  it('leaves every other rule to the evaluator', () => {
+    for (const rule of [
+      { var: 'tags.age_band' },
+      { '==': [{ var: 'tags.high_intent' }, true] },
+      { if: [{ var: 'tags.high_intent' }, true, false] },
+      { var: ['tags.high_intent', true] },
+      { and: [] },
+      { var: 'tags.nope' },
+    ]) {
+      expect(setRuleOf(rule, kindOf)).toBeNull();
+    }
+  });
+
+  it('agrees with the reference on every combination of held tags', () => {
+    const leaf = fc
+      .constantFrom('high_intent', 'low_risk', 'do_not_market')
+      .map((tagId) => ({ var: `tags.${tagId}` }));
+    const rule: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+      node: fc.oneof(
+        { depthSize: 'small', withCrossShrink: true },
+        leaf,
+        tie('node').map((of) => ({ '!': of })),
+        tie('node').map((of) => ({ '!!': of })),
+        fc.array(tie('node'), { minLength: 1, maxLength: 3 }).map((of) => ({ and: of })),
+        fc.array(tie('node'), { minLength: 1, maxLength: 3 }).map((of) => ({ or: of })),
+      ),
+    })).node;
+    const holds = (set: SetRule, held: Set<string>): boolean => {
+      switch (set.kind) {
+        case 'tag':
+          return held.has(set.tagId);
+        case 'not':
+          return !holds(set.of, held);
+        case 'and':
+          return set.of.every((part) => holds(part, held));
+        case 'or':
+          return set.of.some((part) => holds(part, held));
+      }
+    };
+    fc.assert(
+      fc.property(rule, fc.subarray(['high_intent', 'low_risk', 'do_not_market']), (candidate, heldTags) => {
+        const set = setRuleOf(candidate, kindOf);
+        if (!set) throw new Error('not a set rule');
+        const held = new Set(heldTags);
+        const tags = Object.fromEntries(
+          ['high_intent', 'low_risk', 'do_not_market'].map((tagId) => [tagId, held.has(tagId)]),
+        );
+        expect(holds(set, held)).toBe(truthy(referenceApply(candidate, { tags }, 0)));
+        const driver = driverOf(set);
+        if (driver && holds(set, held)) expect(held.has(driver)).toBe(true);
+      }),
     );
   });
 });

@@ -118,3 +118,53 @@ export function selectCombinations<T extends Combination>(
   }
   return { selected, size };
 }
+
+// The part of the dialect that is plain set algebra over boolean tags and segments: a held one reads
+// true (its row), an absent one false, and JSON Logic's and / or / ! / !! then decide by truthiness
+// alone. A rule of this form is counted with SQL directly (the same answer as evaluating it).
+export type SetRule =
+  { kind: 'tag'; tagId: string } | { kind: 'not'; of: SetRule } | { kind: 'and' | 'or'; of: SetRule[] };
+
+export function setRuleOf(rule: unknown, kindOf: TagKindOf): SetRule | null {
+  if (typeof rule !== 'object' || rule === null || Array.isArray(rule)) return null;
+  const entries = Object.entries(rule);
+  if (entries.length !== 1) return null;
+  const [operator, raw] = entries[0];
+  const args: unknown[] = Array.isArray(raw) ? raw : [raw];
+  switch (operator) {
+    case 'var': {
+      if (args.length !== 1 || typeof args[0] !== 'string' || !args[0].startsWith('tags.')) return null;
+      const tagId = args[0].slice('tags.'.length);
+      const kind = kindOf(tagId);
+      return kind === 'boolean' || kind === 'segment' ? { kind: 'tag', tagId } : null;
+    }
+    case '!':
+    case '!!': {
+      if (args.length !== 1) return null;
+      const of = setRuleOf(args[0], kindOf);
+      if (!of) return null;
+      return operator === '!' ? { kind: 'not', of } : of;
+    }
+    case 'and':
+    case 'or': {
+      if (args.length === 0) return null;
+      const of = args.map((arg) => setRuleOf(arg, kindOf));
+      return of.every((part): part is SetRule => part !== null) ? { kind: operator, of } : null;
+    }
+    default:
+      return null;
+  }
+}
+
+// The tag whose holders contain every member of the set: a positive tag of the rule, or of a
+// conjunction at its top. Counting can start from its rows; without one, every customer is a candidate.
+export function driverOf(rule: SetRule): string | null {
+  if (rule.kind === 'tag') return rule.tagId;
+  if (rule.kind === 'and') {
+    for (const part of rule.of) {
+      const driver = driverOf(part);
+      if (driver) return driver;
+    }
+  }
+  return null;
+}

@@ -1,4 +1,11 @@
-import { binLabels, countsPerBin, distinctEdges, parseEdges, quantileFractions } from './bins';
+import {
+  binLabels,
+  countsPerBin,
+  distinctEdges,
+  parseEdges,
+  quantileFractions,
+  quantilesOfCounts,
+} from './bins';
 
 describe('bins', () => {
   it('parses increasing decimal edges and refuses anything else', () => {
@@ -38,5 +45,17 @@ describe('bins', () => {
   it('turns quantiles into distinct sorted edges', () => {
     expect(quantileFractions(4)).toEqual([0.25, 0.5, 0.75]);
     expect(distinctEdges([5, 1, 5, 3, Number.NaN])).toEqual([1, 3, 5]);
+  });
+
+  it('takes percentile_disc over counted values', () => {
+    const counts = [
+      { value: 30, count: 2 },
+      { value: 10, count: 5 },
+      { value: 20, count: 3 },
+      { value: 99, count: 0 },
+    ];
+    // 10 customers: the first value whose cumulative share reaches each fraction.
+    expect(quantilesOfCounts(counts, [0.1, 0.5, 0.51, 0.8, 0.81, 1])).toEqual([10, 10, 20, 20, 30, 30]);
+    expect(quantilesOfCounts([], [0.5])).toEqual([]);
   });
 });

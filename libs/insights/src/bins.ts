@@ -53,3 +53,22 @@ export function countsPerBin(
   }
   return result;
 }
+
+// percentile_disc over counted values: for each fraction, the first value (ascending) at which the
+// cumulative share reaches it.
+export function quantilesOfCounts(
+  counts: readonly { value: number; count: number }[],
+  fractions: readonly number[],
+): number[] {
+  const sorted = counts.filter((entry) => entry.count > 0).sort((a, b) => a.value - b.value);
+  const total = sorted.reduce((sum, entry) => sum + entry.count, 0);
+  if (total === 0) return [];
+  return fractions.map((fraction) => {
+    let cumulative = 0;
+    for (const entry of sorted) {
+      cumulative += entry.count;
+      if (cumulative >= fraction * total) return entry.value;
+    }
+    return sorted[sorted.length - 1].value;
+  });
+}

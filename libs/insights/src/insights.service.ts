@@ -16,12 +16,15 @@ import {
   MAX_COMBINATIONS,
   checkAdHocRule,
   combinationValues,
+  driverOf,
   selectCombinations,
+  setRuleOf,
+  type SetRule,
   type AdHocRule,
   type TagKindOf,
 } from './ad-hoc';
 import { audienceLabel, type AudienceText } from './audience-text';
-import { binLabels, countsPerBin, distinctEdges, quantileFractions } from './bins';
+import { binLabels, countsPerBin, distinctEdges, quantileFractions, quantilesOfCounts } from './bins';
 import { breakdown, type BreakdownRow, type GroupCount } from './composition';
 import { drift, type Drift } from './drift';
 import { MAX_OVERLAP_AUDIENCES, overlapFromMasks } from './overlap';
@@ -76,7 +79,8 @@ export interface CountAnswer {
   size: number;
   population: number;
   share: number;
-  combinations: number;
+  // distinct value combinations the rule was evaluated on; null when it was counted as set algebra
+  combinations: number | null;
   sample: string[];
 }
 
@@ -179,7 +183,30 @@ export class InsightsService {
   }
 
   async count(rule: unknown, options: { asOf?: Date; sample: number }): Promise<CountAnswer> {
-    const { adHoc, tags, selected, size, combinations, population } = await this.select(rule, options.asOf);
+    const prepared = await this.prepare(rule, options.asOf);
+    const set = options.asOf ? null : setPlan(prepared.checked.rule, prepared.kindOf);
+    if (set) {
+      // Set algebra over boolean tags with a positive tag to start from: counted by SQL alone.
+      const [size, population, sample] = await Promise.all([
+        this.insights.countSet(set.driver, set.predicate),
+        this.insights.population(),
+        options.sample === 0
+          ? Promise.resolve([])
+          : this.insights.membersOfSet(set.driver, set.predicate, null, options.sample),
+      ]);
+      return {
+        tags: prepared.checked.tagIds,
+        size,
+        population,
+        share: population === 0 ? 0 : size / population,
+        combinations: null,
+        sample,
+      };
+    }
+    const { adHoc, tags, selected, size, combinations, population } = await this.select(
+      prepared,
+      options.asOf,
+    );
     const sample =
       options.sample === 0
         ? []
@@ -201,13 +228,28 @@ export class InsightsService {
     options: { asOf?: Date; format: ExportFormat },
     open: () => Writable,
   ): Promise<void> {
-    const { tags, selected } = await this.select(rule, options.asOf);
+    const prepared = await this.prepare(rule, options.asOf);
+    const set = options.asOf ? null : setPlan(prepared.checked.rule, prepared.kindOf);
+    const line = (id: string) => `${exportLine(id, options.format)}\n`;
+    const header = options.format === 'csv' ? `${csvField('customer_id')}\n` : null;
+    if (set) {
+      await streamPages<string>(
+        open,
+        EXPORT_PAGE,
+        header,
+        (after) => this.insights.membersOfSet(set.driver, set.predicate, after, EXPORT_PAGE),
+        line,
+        (id) => id,
+      );
+      return;
+    }
+    const { tags, selected } = await this.select(prepared, options.asOf);
     await streamPages<string>(
       open,
       EXPORT_PAGE,
-      options.format === 'csv' ? `${csvField('customer_id')}\n` : null,
+      header,
       (after) => this.insights.membersWithCombinations(tags, selected, options.asOf, after, EXPORT_PAGE),
-      (id) => (options.format === 'csv' ? `${csvField(id)}\n` : `${JSON.stringify({ customerId: id })}\n`),
+      line,
       (id) => id,
     );
   }
@@ -246,7 +288,7 @@ export class InsightsService {
         );
       const [inAudience, inPopulation] = await Promise.all([
         this.insights.categoryCounts(by, undefined, within),
-        this.insights.categoryCounts(by, undefined),
+        this.insights.categoryCountsFromRollup(by),
       ]);
       rows = breakdown(groups(inAudience), audienceSize, groups(inPopulation), population).map((row) => ({
         ...row,
@@ -257,7 +299,7 @@ export class InsightsService {
       const labels = binLabels(edges);
       const [inAudience, inPopulation] = await Promise.all([
         this.insights.binCounts(by, edges, undefined, within),
-        this.insights.binCounts(by, edges, undefined),
+        this.insights.binCountsFromRollup(by, edges),
       ]);
       const toGroups = (counts: { bin: number; count: number }[]): GroupCount[] =>
         countsPerBin(edges!, counts).map((count, bin) => ({ key: labels[bin], count }));
@@ -301,7 +343,9 @@ export class InsightsService {
       const side = async (asOf: Date | undefined): Promise<DistributionSide> => {
         const [population, counts] = await Promise.all([
           this.insights.population(asOf),
-          this.insights.binCounts(tagId, edges, asOf),
+          asOf
+            ? this.insights.binCounts(tagId, edges, asOf)
+            : this.insights.binCountsFromRollup(tagId, edges),
         ]);
         return sideOf(asOf, population, countsPerBin(edges, counts));
       };
@@ -319,7 +363,7 @@ export class InsightsService {
     const values = async (asOf: Date | undefined) => {
       const [population, counts] = await Promise.all([
         this.insights.population(asOf),
-        this.insights.categoryCounts(tagId, asOf),
+        asOf ? this.insights.categoryCounts(tagId, asOf) : this.insights.categoryCountsFromRollup(tagId),
       ]);
       return { population, counts: new Map(counts.map((row) => [row.key, row.count])) };
     };
@@ -343,19 +387,11 @@ export class InsightsService {
     };
   }
 
-  // A rule validated like a segment's against the catalog active now (or at asOf), and the value
-  // combinations it selects.
-  private async select(
+  // A rule validated like a segment's against the catalog active now (or at asOf).
+  private async prepare(
     rule: unknown,
     asOf: Date | undefined,
-  ): Promise<{
-    adHoc: AdHocRule;
-    tags: CombinationTag[];
-    selected: Pick<TagCombination, 'mask' | 'values'>[];
-    size: number;
-    combinations: number;
-    population: number;
-  }> {
+  ): Promise<{ checked: AdHocRule; kindOf: TagKindOf }> {
     const catalog = asOf ? await this.definitions.activeAt(asOf) : await this.definitions.findActive();
     const kinds = new Map(catalog.map((row) => [row.tagId, row.kind]));
     const kindOf: TagKindOf = (tagId) => kinds.get(tagId);
@@ -365,6 +401,21 @@ export class InsightsService {
         problems: checked.problems,
       });
     }
+    return { checked, kindOf };
+  }
+
+  // The value combinations a validated rule selects.
+  private async select(
+    { checked, kindOf }: { checked: AdHocRule; kindOf: TagKindOf },
+    asOf: Date | undefined,
+  ): Promise<{
+    adHoc: AdHocRule;
+    tags: CombinationTag[];
+    selected: Pick<TagCombination, 'mask' | 'values'>[];
+    size: number;
+    combinations: number;
+    population: number;
+  }> {
     const tags = checked.tagIds.map((tagId) => ({
       tagId,
       boolean: kindOf(tagId) === 'boolean' || kindOf(tagId) === 'segment',
@@ -403,7 +454,13 @@ export class InsightsService {
   private async edgesFor(tagId: string, bins: BinsRequest, asOf: Date | undefined): Promise<number[]> {
     if (bins && 'edges' in bins) return bins.edges;
     const parts = bins && 'quantiles' in bins ? bins.quantiles : DEFAULT_QUANTILES;
-    return distinctEdges(await this.insights.quantiles(tagId, quantileFractions(parts), asOf));
+    const fractions = quantileFractions(parts);
+    // Now: from the rollup's per-value counts; at an instant: from the history.
+    return distinctEdges(
+      asOf
+        ? await this.insights.quantiles(tagId, fractions, asOf)
+        : quantilesOfCounts(await this.insights.numberCountsFromRollup(tagId), fractions),
+    );
   }
 
   // Distributions of a tag computed from credit-bureau data alone are bureau values (as the sandbox
@@ -436,6 +493,17 @@ export function readsOnlyBureau(
   const { dependsOnPaths: paths, dependsOnTags: tags } = definition;
   if (!paths.every(isBureauPath) || (paths.length === 0 && tags.length === 0)) return false;
   return tags.every((dependency) => readsOnlyBureau(dependency, byId, seen));
+}
+
+function exportLine(customerId: string, format: ExportFormat): string {
+  return format === 'csv' ? csvField(customerId) : JSON.stringify({ customerId });
+}
+
+// How a rule over boolean tags and segments with a positive tag to start from is counted by SQL.
+function setPlan(rule: unknown, kindOf: TagKindOf): { driver: string; predicate: SetRule } | null {
+  const set = setRuleOf(rule, kindOf);
+  const driver = set ? driverOf(set) : null;
+  return set && driver ? { driver, predicate: set } : null;
 }
 
 function echoOf(audience: AudienceText): Omit<AudienceText, 'id'> {

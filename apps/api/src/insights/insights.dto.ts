@@ -242,8 +242,13 @@ export class CountDto {
   @ApiProperty({ description: 'size / population', example: 0.0183 })
   share!: number;
 
-  @ApiProperty({ description: 'distinct combinations of the tags values the rule was evaluated on' })
-  combinations!: number;
+  @ApiProperty({
+    type: 'number',
+    nullable: true,
+    description:
+      "distinct combinations of the tags' values the rule was evaluated on; null when it was counted as set algebra over boolean tags in SQL",
+  })
+  combinations!: number | null;
 
   @ApiProperty({ type: [String], description: 'the first members by customer id', example: ['C0000042'] })
   sample!: string[];

@@ -129,6 +129,85 @@ export class InsightRepository {
     return rows.map((row) => row.customer_id);
   }
 
+  // Customers of a rule over boolean tags and segments only (SetRule in libs/insights, given here as
+  // its SQL-ready form), counted from the rows of `driver` — a tag every member holds — with one
+  // index probe per other tag: how a hand-written count would do it. Current membership.
+  async countSet(driver: string, predicate: SetPredicate): Promise<number> {
+    const params: unknown[] = [driver];
+    const rows: { n: number }[] = await this.analytical(
+      `SELECT count(*)::int AS n FROM customer_tag d WHERE d.tag_id = $1 AND ${setSql(predicate, params)}`,
+      params,
+    );
+    return rows[0].n;
+  }
+
+  // A page of them in customer id order (the driver's index order).
+  async membersOfSet(
+    driver: string,
+    predicate: SetPredicate,
+    after: string | null,
+    limit: number,
+  ): Promise<string[]> {
+    const params: unknown[] = [driver, after, limit];
+    const rows: { customer_id: string }[] = await this.analytical(
+      `SELECT d.customer_id FROM customer_tag d
+        WHERE d.tag_id = $1 AND ($2::varchar IS NULL OR d.customer_id > $2) AND ${setSql(predicate, params)}
+        ORDER BY d.customer_id LIMIT $3`,
+      params,
+    );
+    return rows.map((row) => row.customer_id);
+  }
+
+  // Holders of each value of a category tag now, from the size rollup: per value, the rows that moved
+  // customers to it minus those that moved them away — the same numbers as counting customer_tag, from
+  // a few rows per day instead of one per customer.
+  async categoryCountsFromRollup(tagId: string): Promise<CategoryCount[]> {
+    const rows: { key: string; count: number }[] = await this.analytical(
+      `SELECT CASE WHEN jsonb_typeof(v) = 'string' THEN v #>> '{}' ELSE v::text END AS key, sum(n)::int AS count
+         FROM (SELECT new_value AS v, n FROM audience_size_delta WHERE tag_id = $1 AND new_value IS NOT NULL
+               UNION ALL
+               SELECT old_value, -n FROM audience_size_delta WHERE tag_id = $1 AND old_value IS NOT NULL) m
+        GROUP BY 1 HAVING sum(n) <> 0`,
+      [tagId],
+    );
+    return rows;
+  }
+
+  // Holders of a number tag per bin now, from the size rollup (as categoryCountsFromRollup).
+  async binCountsFromRollup(
+    tagId: string,
+    edges: readonly number[],
+  ): Promise<{ bin: number; count: number }[]> {
+    const params: unknown[] = [tagId];
+    let bin = '0';
+    if (edges.length > 0) {
+      params.push(edges);
+      bin = `width_bucket((v)::numeric, $2::numeric[])`;
+    }
+    const rows: { bin: number; count: number }[] = await this.analytical(
+      `SELECT ${bin} AS bin, sum(n)::int AS count
+         FROM (SELECT new_value AS v, n FROM audience_size_delta WHERE tag_id = $1 AND jsonb_typeof(new_value) = 'number'
+               UNION ALL
+               SELECT old_value, -n FROM audience_size_delta WHERE tag_id = $1 AND jsonb_typeof(old_value) = 'number') m
+        GROUP BY 1 HAVING sum(n) <> 0`,
+      params,
+    );
+    return rows;
+  }
+
+  // A number tag's current holders per distinct value, from the size rollup (for quantiles).
+  async numberCountsFromRollup(tagId: string): Promise<{ value: number; count: number }[]> {
+    const rows: { value: string; count: number }[] = await this.analytical(
+      `SELECT (v)::numeric::text AS value, sum(n)::int AS count
+         FROM (SELECT new_value AS v, n FROM audience_size_delta WHERE tag_id = $1 AND jsonb_typeof(new_value) = 'number'
+               UNION ALL
+               SELECT old_value, -n FROM audience_size_delta WHERE tag_id = $1 AND jsonb_typeof(old_value) = 'number') m
+        GROUP BY (v)::numeric HAVING sum(n) <> 0`,
+      [tagId],
+    );
+    return rows.map((row) => ({ value: Number(row.value), count: row.count }));
+  }
+
   // Aggregations over up to millions of rows, in a transaction of their own: a larger work_mem keeps
   // the per-customer hash in memory instead of spilling it to disk in batches, and no JIT (compiling
   // these plans costs about half a second, more than running them).
@@ -208,6 +287,25 @@ export class InsightRepository {
 }
 
 export const ANALYTICAL_WORK_MEM = '64MB';
+
+// A set rule's SQL-ready form: a boolean tag or segment held, its negation, a conjunction or disjunction.
+export type SetPredicate =
+  | { kind: 'tag'; tagId: string }
+  | { kind: 'not'; of: SetPredicate }
+  | { kind: 'and' | 'or'; of: SetPredicate[] };
+
+// The predicate over the customer `d.customer_id`, one index probe (customer_id, tag_id) per tag.
+function setSql(predicate: SetPredicate, params: unknown[]): string {
+  switch (predicate.kind) {
+    case 'tag':
+      return `EXISTS (SELECT 1 FROM customer_tag t WHERE t.customer_id = d.customer_id AND t.tag_id = $${params.push(predicate.tagId)})`;
+    case 'not':
+      return `NOT ${setSql(predicate.of, params)}`;
+    case 'and':
+    case 'or':
+      return `(${predicate.of.map((part) => setSql(part, params)).join(` ${predicate.kind.toUpperCase()} `)})`;
+  }
+}
 
 // A tag an ad-hoc rule reads, and whether it is a boolean tag or segment (stored as true).
 export interface CombinationTag {
