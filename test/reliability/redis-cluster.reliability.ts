@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import { Cluster, Redis } from 'ioredis';
+import { WebhookReceiver } from '../bench/destinations-receiver';
 import { QueueName, queuePrefix } from '@tagforge/queue';
 import { Deployment, type ApiProcess, type ServiceEnv, type WorkerProcess } from './support/deployment';
 import { SeededRandom, WriteTally, loadInBatches, patchLine, profileLine, runAtRate } from './support/load';
@@ -21,6 +22,17 @@ const SCENARIO = 'redis-cluster';
 const CUSTOMERS = pick(4000, 16_000);
 const PATCHES_PER_SECOND = 50;
 const PREFIX = '{tagforge}';
+// A destination follows these through the cluster's delivery queue (its own hash tag): the drain's
+// full replacements and the patches move them (digital.*, marketing.*, bureau.*).
+const FOLLOWED = ['high_intent', 'opted_out', 'low_risk'];
+const ALLOWED = { DESTINATION_ALLOWED_HOSTS: '127.0.0.1' };
+
+interface DeliveredChange {
+  idempotencyKey: string;
+  customerId: string;
+  audience: string;
+  change: 'entered' | 'exited';
+}
 
 interface Drain {
   topology: string;
@@ -35,7 +47,8 @@ interface Drain {
 // Then, on the cluster, a recompute run and a stream of patches while the primary holding the runs
 // queue is killed (SIGKILL, as DEBUG SEGFAULT): its replica is promoted, the run must finish, every
 // customer must end equal to `tagctl evaluate`, and whatever jobs the fail-over lost must be what
-// the reconciler recovers.
+// the reconciler recovers. A webhook destination follows three tags on the cluster throughout: every
+// change reaches its receiver, in order per customer.
 describe(SCENARIO, () => {
   let deployment: Deployment | undefined;
   let cluster: RedisCluster | undefined;
@@ -43,7 +56,10 @@ describe(SCENARIO, () => {
   // The scenario's own connections (BullMQ does not close a connection it was given).
   const connections: (Redis | Cluster)[] = [];
 
+  let receiver: WebhookReceiver | undefined;
+
   afterAll(async () => {
+    await receiver?.close().catch(() => undefined);
     await Promise.allSettled(queues.map((queue) => queue.close()));
     for (const connection of connections) connection.disconnect();
     await deployment?.close();
@@ -56,7 +72,11 @@ describe(SCENARIO, () => {
     const system = deployment;
     cluster = await RedisCluster.start(SCENARIO);
     const redisCluster = cluster;
-    const clusterEnv: ServiceEnv = { REDIS_CLUSTER_NODES: redisCluster.seeds, QUEUE_PREFIX: PREFIX };
+    const clusterEnv: ServiceEnv = {
+      REDIS_CLUSTER_NODES: redisCluster.seeds,
+      QUEUE_PREFIX: PREFIX,
+      ...ALLOWED,
+    };
     const clusterConfig = {
       REDIS_URL: system.redis.url,
       REDIS_CLUSTER_NODES: redisCluster.seeds,
@@ -72,6 +92,7 @@ describe(SCENARIO, () => {
       evaluation: await slotOf(QueueName.Evaluation),
       runs: await slotOf(QueueName.Runs),
       maintenance: await slotOf(QueueName.Maintenance),
+      delivery: await slotOf(QueueName.Delivery),
     };
     const taken = new Set([
       (await redisCluster.primaryOfSlot(slots.evaluation)).id,
@@ -94,7 +115,11 @@ describe(SCENARIO, () => {
       ) as Record<string, string>;
     const before = await placement();
     say(SCENARIO, `queues: ${JSON.stringify(before)}`);
-    expect(new Set(Object.values(before).map((where) => where.split(' on ')[1])).size).toBe(3);
+    // Evaluation, runs and maintenance on three primaries (delivery shares one of them).
+    expect(
+      new Set([before.evaluation, before.runs, before.maintenance].map((where) => where.split(' on ')[1]))
+        .size,
+    ).toBe(3);
 
     const tally = new WriteTally();
     const drains: Drain[] = [];
@@ -145,6 +170,23 @@ describe(SCENARIO, () => {
 
     // The cluster (REDIS_CLUSTER_NODES given too: it takes precedence over REDIS_URL).
     const clustered = await startSystem(clusterEnv);
+    // A webhook destination on the cluster: every change of the followed tags from here on must
+    // reach the receiver, in order per customer, through the drain, the run and the fail-over.
+    receiver = await WebhookReceiver.start();
+    const created = await clustered.api.http.post('/v1/destinations', {
+      name: 'cluster',
+      url: receiver.url,
+      audiences: FOLLOWED,
+      batch: { maxEvents: 500 },
+    });
+    expect(created.status).toBe(201);
+    const destination = created.body as { id: string; secret: string };
+    receiver.secrets = [destination.secret];
+    const { rows: startRows } = await system.db.query<{ txid: string; seq: string }>(
+      `SELECT txid::text AS txid, seq::text AS seq FROM destination_cursor WHERE destination_id = $1`,
+      [destination.id],
+    );
+    const start = startRows[0];
     const clusterConnection = new Cluster(
       [{ host: '127.0.0.1', port: Number(redisCluster.seeds.split(',')[0].split(':')[1]) }],
       {
@@ -240,6 +282,35 @@ describe(SCENARIO, () => {
     const converged = await waitForConvergence(system, pick(300_000, 600_000), () =>
       assertProcessesUp(system),
     );
+    // Deliveries: every membership change of the followed tags after the destination's start.
+    const { rows: history } = await system.db.query<{ seq: string }>(
+      `SELECT seq::text AS seq FROM tag_event
+        WHERE tag_id = ANY($1::varchar[]) AND (txid, seq) > ($2::bigint, $3::bigint)
+          AND (old_value IS NOT NULL) <> (new_value IS NOT NULL)`,
+      [FOLLOWED, start.txid, start.seq],
+    );
+    const expected = history.map((row) => `evt_${row.seq}`);
+    const delivered = () =>
+      new Set((receiver!.events() as unknown as DeliveredChange[]).map((event) => event.idempotencyKey));
+    const deliveredAll = await waitFor(
+      'every followed change delivered',
+      120_000,
+      async () => (expected.every((key) => delivered().has(key)) ? true : undefined),
+      200,
+    ).catch(() => false);
+    const missing = expected.filter((key) => !delivered().has(key));
+    // Per customer and tag, the first receipt of each change: seq increases and entered/exited alternate.
+    const seen = new Set<string>();
+    const lastSeq = new Map<string, bigint>();
+    let outOfOrder = 0;
+    for (const event of receiver.events() as unknown as DeliveredChange[]) {
+      if (seen.has(event.idempotencyKey)) continue;
+      seen.add(event.idempotencyKey);
+      const key = `${event.customerId}/${event.audience}`;
+      const seq = BigInt(event.idempotencyKey.slice(4));
+      if ((lastSeq.get(key) ?? -1n) >= seq) outOfOrder += 1;
+      lastSeq.set(key, seq);
+    }
     const failures = await jobFailures(system);
     const report = await checkFinalState(system);
     reportScenario(SCENARIO, tally.accepted, report, {
@@ -257,10 +328,15 @@ describe(SCENARIO, () => {
       reconcilerReenqueued: (await reenqueued()) - reenqueuedBefore,
       jobAttemptsFailed: failures.failedAttempts - failedBefore.failedAttempts,
       writes: tally.describe(),
+      delivery: `${expected.length} followed changes, ${seen.size} received, ${missing.length} missing, ${outOfOrder} out of order, ${receiver.received.length} requests`,
     });
     expect(run.status).toBe('succeeded');
     expect(converged.converged).toBe(true);
     expect(report.mismatches).toBe(0);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(deliveredAll).toBe(true);
+    expect(missing).toEqual([]);
+    expect(outOfOrder).toBe(0);
     // Writes are accepted throughout (a profile write commits even when its enqueue fails); 503 only
     // from a write waiting on a running chunk.
     expect([...tally.failures.keys()].filter((kind) => kind !== '503')).toEqual([]);
