@@ -84,7 +84,7 @@ describe('destinations: signed webhooks from the history', () => {
         found.some((e) => e.audience === 'early_warning_watchlist')
         ? found
         : undefined;
-    }, 15_000);
+    }, 30_000);
     const first = officer.received.find((entry) => entry.verified)!;
     expect(first.receivedAt - written).toBeLessThan(5000);
     // Any Standard Webhooks library verifies it: here the reference one, as the receiver would.
@@ -108,7 +108,7 @@ describe('destinations: signed webhooks from the history', () => {
     const created = await create(flaky, { audiences: ['gambling_spend'], columns: ['early_warning'] });
     expect(created.status).toBe(201);
     await gambling('RT-1', 100);
-    await eventually(async () => (flaky.events().length >= 1 ? true : undefined), 15_000);
+    await eventually(async () => (flaky.events().length >= 1 ? true : undefined), 30_000);
     const ids = flaky.received.map((entry) => entry.webhookId);
     expect(ids).toHaveLength(3);
     expect(new Set(ids).size).toBe(1);
@@ -121,7 +121,7 @@ describe('destinations: signed webhooks from the history', () => {
     const changes = await eventually(async () => {
       const seen = (flaky.events() as unknown as Event[]).filter((e) => e.customerId === 'RT-1');
       return seen.length >= 3 ? seen : undefined;
-    }, 15_000);
+    }, 30_000);
     expect(changes.map((e) => e.change)).toEqual(['entered', 'exited', 'entered']);
 
     const log = await api.http.get(`/v1/destinations/${created.body.id}/deliveries`).set(auth()).expect(200);
@@ -161,7 +161,7 @@ describe('destinations: signed webhooks from the history', () => {
     const disabled = await eventually(async () => {
       const view = await api.http.get(`/v1/destinations/${id}`).set(auth()).expect(200);
       return view.body.status === 'disabled' ? view.body : undefined;
-    }, 15_000);
+    }, 30_000);
     expect(disabled.statusReason).toMatch(/3 consecutive failed attempts/);
     const letters = await api.http.get(`/v1/destinations/${id}/dead-letters`).set(auth()).expect(200);
     expect(letters.body.items.length).toBeGreaterThanOrEqual(3);
@@ -190,7 +190,7 @@ describe('destinations: signed webhooks from the history', () => {
     const first = await eventually(async () => {
       const seen = target.events().filter((e) => e.customerId === 'PR-1');
       return seen.length >= 1 ? seen[0] : undefined;
-    }, 10_000);
+    }, 30_000);
 
     const ping = await api.http.post(`/v1/destinations/${id}:test`).set(auth()).expect(200);
     expect(ping.body).toMatchObject({ ok: true, statusCode: 200 });
@@ -224,7 +224,7 @@ describe('destinations: signed webhooks from the history', () => {
     const again = await eventually(async () => {
       const seen = target.events().filter((e) => e.customerId === 'PR-1');
       return seen.length > sentBefore ? seen[seen.length - 1] : undefined;
-    }, 10_000);
+    }, 30_000);
     expect(again.idempotencyKey).toBe(first.idempotencyKey);
     const webhookIds = target.received
       .filter((entry) => entry.body.includes('PR-1'))
