@@ -211,12 +211,13 @@ export class AppConfig {
   @Max(64)
   DESTINATION_CONCURRENCY = 4;
 
-  // How often a worker looks for destinations with something to deliver.
+  // How often a worker looks for destinations with something to deliver: one small query per tick,
+  // and half a tick on average of every alert's latency (200 ms gave p99 1.13 s, 50 ms 0.59 s).
   @Transform(toInt)
   @IsInt()
   @Min(20)
   @Max(60_000)
-  DESTINATION_POLL_MS = 200;
+  DESTINATION_POLL_MS = 50;
 }
 
 export class ConfigError extends Error {}
