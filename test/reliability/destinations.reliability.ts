@@ -95,15 +95,40 @@ describe(SCENARIO, () => {
       );
     const findings: Record<string, unknown> = {};
 
+    // Every change of the audience in the history so far, in feed order.
+    const history = async () =>
+      (
+        await system.db.query<{ seq: string; customer_id: string; entered: boolean }>(
+          `SELECT seq::text AS seq, customer_id, new_value IS NOT NULL AS entered FROM tag_event
+            WHERE tag_id = $1 AND (old_value IS NOT NULL) <> (new_value IS NOT NULL) ORDER BY txid, seq`,
+          [TAG],
+        )
+      ).rows;
+    const delivered = () => new Set(allEvents().map((e) => e.idempotencyKey));
+    // How long until every change committed before `since` has arrived (the load goes on meanwhile).
+    const catchUp = async (keys: Set<string>, since: number): Promise<number | null> => {
+      try {
+        return await waitFor('backlog delivered', 120_000, async () => {
+          const seen = delivered();
+          return [...keys].every((key) => seen.has(key)) ? Date.now() - since : undefined;
+        });
+      } catch {
+        return null;
+      }
+    };
+
     // 1. Receiver down, then back on the same port.
     await stream(3000);
     await receiver.close();
     say(SCENARIO, `receiver down for ${DOWN_MS / 1000} s`);
     await stream(DOWN_MS);
+    const backlog = new Set((await history()).map((row) => `evt_${row.seq}`));
     receiver = await WebhookReceiver.start(behaviour, port);
+    const backAt = Date.now();
     receiver.secrets = [secret];
     instances.push(receiver);
-    say(SCENARIO, 'receiver back');
+    say(SCENARIO, `receiver back; ${backlog.size} changes in the history so far`);
+    const outageCaughtUp = catchUp(backlog, backAt);
     // 2. 500 on every third request.
     mode = 'third';
     await stream(EVERY_THIRD_MS);
@@ -128,20 +153,15 @@ describe(SCENARIO, () => {
     await system.redis.flushAll();
     say(SCENARIO, 'FLUSHALL');
     await flushLoad;
+    const loadEnded = Date.now();
     assertProcessesUp(system);
     expect((await waitForConvergence(system, 60_000)).converged).toBe(true);
 
     // Every change of the audience since the destination was created, in feed order.
-    const { rows: history } = await system.db.query<{ seq: string; customer_id: string; entered: boolean }>(
-      `SELECT seq::text AS seq, customer_id, new_value IS NOT NULL AS entered FROM tag_event
-        WHERE tag_id = $1 AND (old_value IS NOT NULL) <> (new_value IS NOT NULL) ORDER BY txid, seq`,
-      [TAG],
-    );
-    const expected = new Set(history.map((row) => `evt_${row.seq}`));
-    const delivered = () => new Set(allEvents().map((e) => e.idempotencyKey));
-    const caughtUp = await waitFor('every change delivered', 120_000, async () =>
-      [...expected].every((key) => delivered().has(key)) ? true : undefined,
-    ).catch(() => false);
+    const expected = new Set((await history()).map((row) => `evt_${row.seq}`));
+    const finalCatchUpMs = await catchUp(expected, loadEnded);
+    const caughtUp = finalCatchUpMs !== null;
+    const outageCatchUpMs = await outageCaughtUp;
     const received = allEvents();
     const missing = [...expected].filter((key) => !delivered().has(key));
     // Per customer, first receipt of each change: seq increases and entered/exited alternate.
@@ -176,7 +196,12 @@ describe(SCENARIO, () => {
     findings.delivery =
       `${expected.size} changes in the history, ${firstSeen.size} received (${duplicates} again), ${missing.length} missing, ` +
       `${outOfOrder} out of order, membership mismatches ${membershipMismatches}; ${requests} requests; destination ${view.status}`;
+    const seconds = (ms: number | null) => (ms === null ? 'not within 120 s' : `${(ms / 1000).toFixed(1)} s`);
+    findings.catchUp =
+      `the ${backlog.size} changes committed before the receiver came back all received ${seconds(outageCatchUpMs)} after it did; ` +
+      `every change received ${seconds(finalCatchUpMs)} after the load ended`;
     say(SCENARIO, String(findings.delivery));
+    say(SCENARIO, String(findings.catchUp));
 
     // What was sent and what arrived, for a look when something is missing.
     const { rows: attempts } = await system.db.query(
@@ -213,6 +238,7 @@ describe(SCENARIO, () => {
     });
     expect(refused).toBe(0);
     expect(caughtUp).toBe(true);
+    expect(outageCatchUpMs).not.toBeNull();
     expect(missing).toEqual([]);
     expect(outOfOrder).toBe(0);
     expect(membershipMismatches).toBe(0);
