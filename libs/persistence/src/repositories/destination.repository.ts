@@ -129,7 +129,8 @@ const SELECT_BOTH = `SELECT ${DESTINATION_COLUMNS}, ${CURSOR_COLUMNS.replace('c.
 
 // Destinations, their cursors over the history, the deliveries log and dead letters. The delivery
 // loop's writes are conditional on the lease it holds, so a worker that lost its lease (a replay, a
-// pause, another worker after it stalled) changes nothing.
+// pause, another worker after it stalled) changes nothing. TypeORM answers an UPDATE or DELETE with
+// [returned rows, affected count], so whether a conditional one matched is the first element's length.
 @Injectable()
 export class DestinationRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -195,7 +196,7 @@ export class DestinationRepository {
       unknown,
     ][];
     const sets = entries.map(([key], index) => `${columns[key]} = $${index + 2}`);
-    const rows: unknown[] = await (manager ?? this.dataSource.manager).query(
+    const [rows]: [unknown[], number] = await (manager ?? this.dataSource.manager).query(
       `UPDATE destination SET ${[...sets, 'updated_at = now()'].join(', ')} WHERE id = $1 RETURNING id`,
       [id, ...entries.map(([, value]) => value)],
     );
@@ -211,7 +212,7 @@ export class DestinationRepository {
     manager?: EntityManager,
   ): Promise<boolean> {
     const runner = manager ?? this.dataSource.manager;
-    const rows: unknown[] = await runner.query(
+    const [rows]: [unknown[], number] = await runner.query(
       `UPDATE destination SET status = $2, status_reason = $3, updated_at = now() WHERE id = $1 RETURNING id`,
       [id, status, reason],
     );
@@ -231,7 +232,7 @@ export class DestinationRepository {
     previousUntil: Date,
     manager?: EntityManager,
   ): Promise<boolean> {
-    const rows: unknown[] = await (manager ?? this.dataSource.manager).query(
+    const [rows]: [unknown[], number] = await (manager ?? this.dataSource.manager).query(
       `UPDATE destination SET previous_secret = secret, previous_secret_until = $3, secret = $2, updated_at = now()
         WHERE id = $1 RETURNING id`,
       [id, secret, previousUntil],
@@ -244,7 +245,10 @@ export class DestinationRepository {
     await runner.query(`DELETE FROM destination_dead_letter WHERE destination_id = $1`, [id]);
     await runner.query(`DELETE FROM destination_delivery WHERE destination_id = $1`, [id]);
     await runner.query(`DELETE FROM destination_cursor WHERE destination_id = $1`, [id]);
-    const rows: unknown[] = await runner.query(`DELETE FROM destination WHERE id = $1 RETURNING id`, [id]);
+    const [rows]: [unknown[], number] = await runner.query(
+      `DELETE FROM destination WHERE id = $1 RETURNING id`,
+      [id],
+    );
     return rows.length > 0;
   }
 
@@ -270,7 +274,7 @@ export class DestinationRepository {
   // Takes the destination for one worker (a lease it renews with every write), when it is active,
   // due and free.
   async claim(id: string, token: string, leaseMs: number): Promise<DestinationWithCursor | null> {
-    const rows: unknown[] = await this.dataSource.query(
+    const [rows]: [unknown[], number] = await this.dataSource.query(
       `UPDATE destination_cursor c SET lease_token = $2, lease_until = now() + make_interval(secs => $3 / 1000.0)
          FROM destination d
         WHERE c.destination_id = $1 AND d.id = c.destination_id AND d.status = 'active'
@@ -291,7 +295,7 @@ export class DestinationRepository {
 
   // Still active and still ours (a pause, a replay or a deletion takes it back).
   async stillHeld(id: string, token: string, leaseMs: number): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(
+    const [rows]: [unknown[], number] = await this.dataSource.query(
       `UPDATE destination_cursor c SET lease_until = now() + make_interval(secs => $3 / 1000.0)
          FROM destination d
         WHERE c.destination_id = $1 AND d.id = c.destination_id AND d.status = 'active' AND c.lease_token = $2
@@ -381,7 +385,7 @@ export class DestinationRepository {
     to: DeliveryPosition,
     options: { delivered: boolean; leaseMs: number },
   ): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(
+    const [rows]: [unknown[], number] = await this.dataSource.query(
       `UPDATE destination_cursor SET txid = $5, seq = $6, batch_to_txid = NULL, batch_to_seq = NULL,
               consecutive_failures = CASE WHEN $7 THEN 0 ELSE consecutive_failures END,
               failing_since = CASE WHEN $7 THEN NULL ELSE failing_since END,
@@ -400,7 +404,7 @@ export class DestinationRepository {
     batchTo: DeliveryPosition,
     state: { consecutiveFailures: number; failingSince: Date; nextAttemptAt: Date | null },
   ): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(
+    const [rows]: [unknown[], number] = await this.dataSource.query(
       `UPDATE destination_cursor SET batch_to_txid = $3, batch_to_seq = $4, consecutive_failures = $5,
               failing_since = $6, next_attempt_at = $7, updated_at = now()
         WHERE destination_id = $1 AND lease_token = $2 RETURNING destination_id`,
@@ -434,7 +438,7 @@ export class DestinationRepository {
   // Re-send from a position: the pending batch, failures and wait are forgotten, the lease taken back
   // from any worker, and the generation bumped so the re-sent batches carry new webhook ids.
   async replayFrom(id: string, position: DeliveryPosition, manager?: EntityManager): Promise<boolean> {
-    const rows: unknown[] = await (manager ?? this.dataSource.manager).query(
+    const [rows]: [unknown[], number] = await (manager ?? this.dataSource.manager).query(
       `UPDATE destination_cursor SET txid = $2, seq = $3, generation = generation + 1, batch_to_txid = NULL,
               batch_to_seq = NULL, consecutive_failures = 0, failing_since = NULL, next_attempt_at = NULL,
               lease_token = NULL, lease_until = NULL, updated_at = now()
@@ -486,13 +490,14 @@ export class DestinationRepository {
     );
   }
 
-  // Newest first, keyset-paged on id.
+  // Newest first, keyset-paged on id. The order names the table's column: a bare `id` would be the
+  // text alias of the select list, which sorts "9" after "10".
   async deliveries(id: string, beforeId: string | null, limit: number): Promise<DeliveryRow[]> {
     const rows: Row[] = await this.dataSource.query(
       `SELECT id::text AS id, destination_id, webhook_id, kind, from_txid::text AS from_txid, from_seq::text AS from_seq,
               to_txid::text AS to_txid, to_seq::text AS to_seq, events, attempt, outcome, status_code, error, latency_ms, at
          FROM destination_delivery WHERE destination_id = $1 AND ($2::bigint IS NULL OR id < $2)
-        ORDER BY id DESC LIMIT $3`,
+        ORDER BY destination_delivery.id DESC LIMIT $3`,
       [id, beforeId, limit],
     );
     return rows.map((row) => ({
@@ -517,7 +522,7 @@ export class DestinationRepository {
       `SELECT id::text AS id, destination_id, webhook_id, from_txid::text AS from_txid, from_seq::text AS from_seq,
               to_txid::text AS to_txid, to_seq::text AS to_seq, events, status_code, response_body, at
          FROM destination_dead_letter WHERE destination_id = $1 AND ($2::bigint IS NULL OR id < $2)
-        ORDER BY id DESC LIMIT $3`,
+        ORDER BY destination_dead_letter.id DESC LIMIT $3`,
       [id, beforeId, limit],
     );
     return rows.map((row) => ({
