@@ -49,7 +49,6 @@ describe('destination leases and conditional cursor writes', () => {
     expect(await destinations.stillHeld(id, first, 60_000)).toBe(true);
 
     const { cursor } = (await destinations.find(id))!;
-    const from = { txid: cursor.txid, seq: cursor.seq };
     const to = { txid: cursor.txid, seq: '99' };
     const failure = {
       consecutiveFailures: 1,
