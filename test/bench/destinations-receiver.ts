@@ -13,6 +13,8 @@ export interface Answer {
   hang?: boolean;
   retryAfter?: string;
   body?: string;
+  // A body that never ends: written until the sender hangs up.
+  endless?: boolean;
 }
 
 export interface Received {
@@ -24,6 +26,8 @@ export interface Received {
   verified: boolean;
   receivedAt: number;
   answered: number | null;
+  // Bytes of response body handed to the socket.
+  bytesAnswered: number;
 }
 
 export class WebhookReceiver {
@@ -73,6 +77,23 @@ export class WebhookReceiver {
     await new Promise((resolve) => this.server.close(resolve));
   }
 
+  // Writes as fast as the sender reads, until it closes the connection.
+  private pump(response: ServerResponse, entry: Received): void {
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    let closed = false;
+    response.once('close', () => (closed = true));
+    const write = () => {
+      while (!closed) {
+        entry.bytesAnswered += chunk.length;
+        if (!response.write(chunk)) {
+          response.once('drain', write);
+          return;
+        }
+      }
+    };
+    write();
+  }
+
   private handle(request: IncomingMessage, response: ServerResponse): void {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -103,6 +124,7 @@ export class WebhookReceiver {
         verified,
         receivedAt: Date.now(),
         answered: null,
+        bytesAnswered: 0,
       };
       const answer = this.behaviour(this.count++, entry);
       this.received.push(entry);
@@ -113,6 +135,8 @@ export class WebhookReceiver {
           'content-type': 'text/plain',
           ...(answer.retryAfter ? { 'retry-after': answer.retryAfter } : {}),
         });
+        if (answer.endless) return this.pump(response, entry);
+        entry.bytesAnswered = Buffer.byteLength(answer.body ?? '');
         response.end(answer.body ?? '');
       };
       if (answer.delayMs) setTimeout(reply, answer.delayMs);

@@ -40,8 +40,6 @@ export interface DeliveryReport {
   attempts: AttemptReport[];
   // From each delivered change's profile write committing to the receiver's 2xx.
   endToEndMs: number[];
-  // Age of the oldest change not yet delivered when the job stopped (0: caught up).
-  lagSeconds: number | null;
   disabled: string | null;
   // Stopped on its budget with changes left: deliver again.
   more: boolean;
@@ -71,13 +69,36 @@ export class DeliveryService {
     return this.destinations.due();
   }
 
+  // Every destination's lag behind the feed head now: the age of the oldest change of its audiences
+  // past its cursor (0 when caught up). Read from Postgres rather than kept from the last job, so it
+  // grows while a destination waits for a retry, is paused or disabled, and every worker says the same.
+  async lagSeconds(): Promise<Map<string, number>> {
+    const all = await this.destinations.list();
+    const earlyWarning = all.some(({ destination }) => destination.earlyWarning)
+      ? earlyWarningTags(await this.definitions.findActive())
+      : [];
+    const lags = new Map<string, number>();
+    for (const { destination, cursor } of all) {
+      const [oldest] = await this.destinations.changesAfter(
+        destination.earlyWarning ? earlyWarning : destination.audiences,
+        { txid: cursor.txid, seq: cursor.seq },
+        null,
+        1,
+      );
+      lags.set(
+        destination.id,
+        oldest === undefined ? 0 : Math.max(0, (Date.now() - oldest.at.getTime()) / 1000),
+      );
+    }
+    return lags;
+  }
+
   async deliver(destinationId: string, random: () => number = Math.random): Promise<DeliveryReport> {
     const report: DeliveryReport = {
       destinationId,
       skipped: false,
       attempts: [],
       endToEndMs: [],
-      lagSeconds: null,
       disabled: null,
       more: false,
     };
@@ -117,7 +138,6 @@ export class DeliveryService {
         cursor.batchToTxid === null ? null : { txid: cursor.batchToTxid, seq: cursor.batchToSeq! };
       const read = await this.destinations.changesAfter(tags, from, pinned, destination.maxEvents);
       if (read.length === 0) {
-        report.lagSeconds = 0;
         // A pinned batch whose rows went (an erasure): nothing left to send of it.
         if (pinned !== null) {
           await this.destinations.advance(destination.id, token, from, pinned, {
@@ -127,7 +147,6 @@ export class DeliveryService {
         }
         return;
       }
-      report.lagSeconds = Math.max(0, (Date.now() - read[0].at.getTime()) / 1000);
       // Wait for a fuller batch, unless it is a retry or the oldest change has waited long enough.
       if (
         pinned === null &&
@@ -164,6 +183,7 @@ export class DeliveryService {
         body,
         this.settings.send,
       );
+      const answeredAt = Date.now();
       const outcome = classifyStatus(result.status);
       const attempt = cursor.consecutiveFailures + 1;
       report.attempts.push({
@@ -188,7 +208,7 @@ export class DeliveryService {
       const now = Date.now();
       if (outcome === 'delivered') {
         for (const change of changes) {
-          if (change.writtenAt !== null) report.endToEndMs.push(now - change.writtenAt.getTime());
+          if (change.writtenAt !== null) report.endToEndMs.push(answeredAt - change.writtenAt.getTime());
         }
         if (
           !(await this.destinations.advance(destination.id, token, from, to, {

@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { Counter, Gauge, Histogram } from 'prom-client';
+import { Counter, Gauge, Histogram, register } from 'prom-client';
 import { AppConfig } from '@tagforge/common';
 import { DeliveryService, type DeliveryReport } from '@tagforge/delivery';
 import { JobHandler, JobName, QueueProducer, type JobPayloads } from '@tagforge/queue';
@@ -41,11 +41,7 @@ const requestSeconds = new Histogram({
   labelNames: ['destination'] as const,
   buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30],
 });
-const lag = new Gauge({
-  name: 'tagforge_destination_lag_seconds',
-  help: 'Age of the oldest change a destination has not received yet (0: caught up with the feed head)',
-  labelNames: ['destination'] as const,
-});
+const LAG_METRIC = 'tagforge_destination_lag_seconds';
 
 // Wakes destinations with something to deliver (a timer in every worker: it lives in no queue, so a
 // Redis flush cannot lose it) and runs each destination's delivery job.
@@ -64,10 +60,30 @@ export class DeliveryProcessor implements OnApplicationBootstrap, OnApplicationS
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => void this.tick(), this.config.DESTINATION_POLL_MS);
     this.timer.unref();
+    const { delivery, logger } = this;
+    // Measured at each scrape (one small read per destination), so a destination waiting for a retry
+    // or paused shows its lag growing, and a deleted one drops out.
+    register.removeSingleMetric(LAG_METRIC);
+    new Gauge({
+      name: LAG_METRIC,
+      help: 'Age of the oldest change a destination has not received yet (0: caught up with the feed head)',
+      labelNames: ['destination'] as const,
+      async collect() {
+        try {
+          const lags = await delivery.lagSeconds();
+          this.reset();
+          for (const [destination, seconds] of lags) this.set({ destination }, seconds);
+        } catch (error) {
+          // Postgres is down: the gauge keeps its last values.
+          logger.debug(`destination lag: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      },
+    });
   }
 
   onApplicationShutdown(): void {
     clearInterval(this.timer);
+    register.removeSingleMetric(LAG_METRIC);
   }
 
   async tick(): Promise<void> {
@@ -106,7 +122,6 @@ export class DeliveryProcessor implements OnApplicationBootstrap, OnApplicationS
       if (attempt.outcome === 'dead_letter') deadLetters.inc({ destination });
     }
     for (const ms of report.endToEndMs) endToEnd.observe({ destination }, ms / 1000);
-    if (report.lagSeconds !== null) lag.set({ destination }, report.lagSeconds);
     if (report.disabled !== null) disabled.inc({ destination });
   }
 }
