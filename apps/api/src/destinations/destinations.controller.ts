@@ -1,4 +1,15 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Query,
+  type Type,
+} from '@nestjs/common';
 import {
   ApiBody,
   ApiCreatedResponse,
@@ -25,6 +36,7 @@ import { DtoBodyPipe, OptionalDtoBodyPipe } from '../http/body.pipe';
 import { PAGING_PROBLEMS, Refuses } from '../http/openapi';
 import { CursorPipe, LimitPipe, UuidPipe } from '../http/params';
 import { UNTIL_COLON } from '../http/routes';
+import { Stacked } from '../http/stacked';
 import {
   CreateDestinationDto,
   CreatedDestinationDto,
@@ -50,6 +62,48 @@ const CHECKS = {
   message: 'the destination does not check out (url, audiences, columns)',
   details: [{ pointer: '/url', message: 'url must be https' }],
 };
+
+// `POST /v1/destinations/{id}:<action>`, answering 200 with `type`; 400 for an id that is no UUID
+// (or for what `badRequest` says), 404 for an unknown one, and the `refusals` besides.
+const DestinationAction = (
+  action: string,
+  summary: string,
+  type: Type<unknown>,
+  options: { body?: { type: Type<unknown>; required?: boolean }; badRequest?: string } = {},
+  ...refusals: MethodDecorator[]
+) =>
+  Stacked(
+    Post(`:id${UNTIL_COLON}::${action}`),
+    HttpCode(200),
+    RequireScope('destinations:write'),
+    ApiOperation({ summary }),
+    ID_PARAM,
+    ...(options.body ? [ApiBody(options.body)] : []),
+    ApiOkResponse({ type }),
+    Refuses.badRequest(options.badRequest ?? BAD_ID),
+    Refuses.notFound(NOT_FOUND),
+    ...refusals,
+  );
+
+// `GET /v1/destinations/{id}/<log>`: a keyset-paged log of one destination, newest first.
+const DestinationLog = (log: string, summary: string, type: Type<unknown>) =>
+  Stacked(
+    Get(`:id/${log}`),
+    RequireScope('destinations:write'),
+    ApiOperation({ summary }),
+    ID_PARAM,
+    ApiQuery({
+      name: 'limit',
+      required: false,
+      type: Number,
+      example: DEFAULT_DELIVERIES_PAGE,
+      description: `1 to ${MAX_DELIVERIES_PAGE}`,
+    }),
+    ApiQuery({ name: 'cursor', required: false }),
+    ApiOkResponse({ type }),
+    Refuses.badRequest(`${BAD_ID}; ${PAGING_PROBLEMS}`),
+    Refuses.notFound(NOT_FOUND),
+  );
 
 const actorOf = (principal: Principal): DestinationActor => ({
   keyId: principal.keyId,
@@ -131,55 +185,34 @@ export class DestinationsController {
     return { id, deleted: true };
   }
 
-  @Post(`:id${UNTIL_COLON}::pause`)
-  @HttpCode(200)
-  @RequireScope('destinations:write')
-  @ApiOperation({ summary: 'Stop delivering (changes wait at the cursor)' })
-  @ID_PARAM
-  @ApiOkResponse({ type: DestinationDto })
-  @Refuses.badRequest(BAD_ID)
-  @Refuses.notFound(NOT_FOUND)
+  @DestinationAction('pause', 'Stop delivering (changes wait at the cursor)', DestinationDto)
   pause(@Param('id', ID) id: string, @CurrentPrincipal() principal: Principal) {
     return this.destinations.pause(id, actorOf(principal));
   }
 
-  @Post(`:id${UNTIL_COLON}::resume`)
-  @HttpCode(200)
-  @RequireScope('destinations:write')
-  @ApiOperation({
-    summary: 'Deliver again (a paused or disabled destination): everything since its cursor, in order',
-  })
-  @ID_PARAM
-  @ApiOkResponse({ type: DestinationDto })
-  @Refuses.badRequest(BAD_ID)
-  @Refuses.notFound(NOT_FOUND)
+  @DestinationAction(
+    'resume',
+    'Deliver again (a paused or disabled destination): everything since its cursor, in order',
+    DestinationDto,
+  )
   resume(@Param('id', ID) id: string, @CurrentPrincipal() principal: Principal) {
     return this.destinations.resume(id, actorOf(principal));
   }
 
-  @Post(`:id${UNTIL_COLON}::test`)
-  @HttpCode(200)
-  @RequireScope('destinations:write')
-  @ApiOperation({ summary: 'Send a signed ping now and report the answer' })
-  @ID_PARAM
-  @ApiOkResponse({ type: PingResultDto })
-  @Refuses.badRequest(BAD_ID)
-  @Refuses.notFound(NOT_FOUND)
+  @DestinationAction('test', 'Send a signed ping now and report the answer', PingResultDto)
   test(@Param('id', ID) id: string) {
     return this.destinations.test(id);
   }
 
-  @Post(`:id${UNTIL_COLON}::rotate-secret`)
-  @HttpCode(200)
-  @RequireScope('destinations:write')
-  @ApiOperation({
-    summary: 'A new signing secret (shown once); the previous one goes on signing for the overlap window',
-  })
-  @ID_PARAM
-  @ApiBody({ type: RotateSecretDto, required: false })
-  @ApiOkResponse({ type: RotatedSecretDto })
-  @Refuses.badRequest(`${BAD_ID}; overlapSeconds outside 0-604800`)
-  @Refuses.notFound(NOT_FOUND)
+  @DestinationAction(
+    'rotate-secret',
+    'A new signing secret (shown once); the previous one goes on signing for the overlap window',
+    RotatedSecretDto,
+    {
+      body: { type: RotateSecretDto, required: false },
+      badRequest: `${BAD_ID}; overlapSeconds outside 0-604800`,
+    },
+  )
   rotate(
     @Param('id', ID) id: string,
     @Body(new OptionalDtoBodyPipe(RotateSecretDto, '{"overlapSeconds": 0-604800} or nothing'))
@@ -193,19 +226,16 @@ export class DestinationsController {
     );
   }
 
-  @Post(`:id${UNTIL_COLON}::replay`)
-  @HttpCode(200)
-  @RequireScope('destinations:write')
-  @ApiOperation({
-    summary:
-      'Re-send from a cursor or an instant (at least once: with new webhook ids, the same idempotency keys)',
-  })
-  @ID_PARAM
-  @ApiBody({ type: ReplayDto })
-  @ApiOkResponse({ type: DestinationDto })
-  @Refuses.badRequest(`${BAD_ID}; from neither a cursor this API returned nor an ISO 8601 instant`)
-  @Refuses.notFound(NOT_FOUND)
-  @Refuses.conflict('from lies ahead of the destination cursor (a replay never skips changes)')
+  @DestinationAction(
+    'replay',
+    'Re-send from a cursor or an instant (at least once: with new webhook ids, the same idempotency keys)',
+    DestinationDto,
+    {
+      body: { type: ReplayDto },
+      badRequest: `${BAD_ID}; from neither a cursor this API returned nor an ISO 8601 instant`,
+    },
+    Refuses.conflict('from lies ahead of the destination cursor (a replay never skips changes)'),
+  )
   replay(
     @Param('id', ID) id: string,
     @Body(new DtoBodyPipe(ReplayDto, '{"from": <cursor or ISO 8601 instant>}')) body: ReplayDto,
@@ -216,23 +246,11 @@ export class DestinationsController {
     return this.destinations.replay(id, from, actorOf(principal));
   }
 
-  @Get(':id/deliveries')
-  @RequireScope('destinations:write')
-  @ApiOperation({
-    summary: 'Delivery attempts, newest first: status, latency, attempt number (keyset-paged)',
-  })
-  @ID_PARAM
-  @ApiQuery({
-    name: 'limit',
-    required: false,
-    type: Number,
-    example: DEFAULT_DELIVERIES_PAGE,
-    description: `1 to ${MAX_DELIVERIES_PAGE}`,
-  })
-  @ApiQuery({ name: 'cursor', required: false })
-  @ApiOkResponse({ type: DeliveriesPageDto })
-  @Refuses.badRequest(`${BAD_ID}; ${PAGING_PROBLEMS}`)
-  @Refuses.notFound(NOT_FOUND)
+  @DestinationLog(
+    'deliveries',
+    'Delivery attempts, newest first: status, latency, attempt number (keyset-paged)',
+    DeliveriesPageDto,
+  )
   deliveries(
     @Param('id', ID) id: string,
     @Query('limit', new LimitPipe(DEFAULT_DELIVERIES_PAGE, MAX_DELIVERIES_PAGE)) limit: number,
@@ -241,21 +259,11 @@ export class DestinationsController {
     return this.destinations.deliveries(id, limit, before);
   }
 
-  @Get(':id/dead-letters')
-  @RequireScope('destinations:write')
-  @ApiOperation({ summary: 'Batches refused with a 4xx (not retried), with the response, newest first' })
-  @ID_PARAM
-  @ApiQuery({
-    name: 'limit',
-    required: false,
-    type: Number,
-    example: DEFAULT_DELIVERIES_PAGE,
-    description: `1 to ${MAX_DELIVERIES_PAGE}`,
-  })
-  @ApiQuery({ name: 'cursor', required: false })
-  @ApiOkResponse({ type: DeadLettersPageDto })
-  @Refuses.badRequest(`${BAD_ID}; ${PAGING_PROBLEMS}`)
-  @Refuses.notFound(NOT_FOUND)
+  @DestinationLog(
+    'dead-letters',
+    'Batches refused with a 4xx (not retried), with the response, newest first',
+    DeadLettersPageDto,
+  )
   deadLetters(
     @Param('id', ID) id: string,
     @Query('limit', new LimitPipe(DEFAULT_DELIVERIES_PAGE, MAX_DELIVERIES_PAGE)) limit: number,
