@@ -25,6 +25,7 @@ import {
   type ChangeKind,
 } from '@tagforge/delivery';
 import { DateTimeProperty } from '../http/openapi';
+import { Stacked } from '../http/stacked';
 
 const MAX_AUDIENCES = 50;
 // eslint-disable-next-line no-control-regex -- control characters are what a name may not hold
@@ -82,6 +83,14 @@ const TagIds = () =>
     },
   });
 
+// The checks a field has when created and when patched (where it is optional).
+const NameRules = () =>
+  Stacked(IsString(), Length(1, 128), Matches(NAME, { message: 'name must not hold control characters' }));
+const UrlRules = () => Stacked(IsString(), Length(1, 2048));
+const EventsRules = () =>
+  Stacked(IsArray(), ArrayMinSize(1), ArrayUnique(), IsIn(CHANGE_KINDS, { each: true }));
+const ColumnsRules = () => Stacked(IsArray(), ArrayMaxSize(MAX_DESTINATION_COLUMNS), ArrayUnique(), TagIds());
+
 export class DestinationBatchDto {
   @ApiPropertyOptional({
     minimum: 1,
@@ -111,17 +120,14 @@ const AUDIENCES_SCHEMA = {
 
 export class CreateDestinationDto {
   @ApiProperty({ example: 'loan-officer alerts', minLength: 1, maxLength: 128 })
-  @IsString()
-  @Length(1, 128)
-  @Matches(NAME, { message: 'name must not hold control characters' })
+  @NameRules()
   name!: string;
 
   @ApiProperty({
     example: 'https://alerts.example.com/tagforge',
     description: 'https (plain http only for DESTINATION_ALLOWED_HOSTS)',
   })
-  @IsString()
-  @Length(1, 2048)
+  @UrlRules()
   url!: string;
 
   @ApiProperty(AUDIENCES_SCHEMA as never)
@@ -130,10 +136,7 @@ export class CreateDestinationDto {
 
   @ApiPropertyOptional({ type: [String], enum: CHANGE_KINDS, default: CHANGE_KINDS })
   @IsOptional()
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayUnique()
-  @IsIn(CHANGE_KINDS, { each: true })
+  @EventsRules()
   events?: ChangeKind[];
 
   @ApiPropertyOptional({ type: DestinationBatchDto })
@@ -148,10 +151,7 @@ export class CreateDestinationDto {
       'tag ids whose current values go with each change (tags computed from credit-bureau data need riskUse)',
   })
   @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(MAX_DESTINATION_COLUMNS)
-  @ArrayUnique()
-  @TagIds()
+  @ColumnsRules()
   columns?: string[];
 
   @ApiPropertyOptional({
@@ -167,15 +167,12 @@ export class CreateDestinationDto {
 export class UpdateDestinationDto {
   @ApiPropertyOptional({ minLength: 1, maxLength: 128 })
   @IsOptional()
-  @IsString()
-  @Length(1, 128)
-  @Matches(NAME, { message: 'name must not hold control characters' })
+  @NameRules()
   name?: string;
 
   @ApiPropertyOptional()
   @IsOptional()
-  @IsString()
-  @Length(1, 2048)
+  @UrlRules()
   url?: string;
 
   @ApiPropertyOptional(AUDIENCES_SCHEMA as never)
@@ -185,10 +182,7 @@ export class UpdateDestinationDto {
 
   @ApiPropertyOptional({ type: [String], enum: CHANGE_KINDS })
   @IsOptional()
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayUnique()
-  @IsIn(CHANGE_KINDS, { each: true })
+  @EventsRules()
   events?: ChangeKind[];
 
   @ApiPropertyOptional({ type: DestinationBatchDto })
@@ -198,10 +192,7 @@ export class UpdateDestinationDto {
 
   @ApiPropertyOptional({ type: [String], maxItems: MAX_DESTINATION_COLUMNS })
   @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(MAX_DESTINATION_COLUMNS)
-  @ArrayUnique()
-  @TagIds()
+  @ColumnsRules()
   columns?: string[];
 
   @ApiPropertyOptional({ description: 'admin keys only' })

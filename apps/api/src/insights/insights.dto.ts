@@ -27,6 +27,7 @@ import {
 } from '@tagforge/insights';
 import { parseNow } from '@tagforge/rules';
 import { DateTimeProperty, JsonProperty } from '../http/openapi';
+import { Stacked } from '../http/stacked';
 import { assertTagId } from '../http/params';
 
 const AUDIENCE_TEXT =
@@ -34,6 +35,13 @@ const AUDIENCE_TEXT =
 const AUDIENCE_MAX_LENGTH = 300;
 
 // ---- requests
+
+// An optional past instant in a body (checked by bodyInstant when used).
+const AsOfProperty = (description: string) =>
+  Stacked(ApiPropertyOptional({ format: 'date-time', description }), IsOptional(), IsString());
+// A JSON Logic rule in a body (validated as a segment rule by the service).
+const RuleProperty = (description: string, example: unknown) =>
+  Stacked(JsonProperty(description, { example }), IsDefined(), Allow());
 
 export class OverlapRequestDto {
   @ApiProperty({
@@ -51,34 +59,18 @@ export class OverlapRequestDto {
   @MaxLength(AUDIENCE_MAX_LENGTH, { each: true })
   audiences!: string[];
 
-  @ApiPropertyOptional({
-    format: 'date-time',
-    description: 'the overlap at that past instant (from history)',
-  })
-  @IsOptional()
-  @IsString()
+  @AsOfProperty('the overlap at that past instant (from history)')
   asOf?: string;
 }
 
 export class CountRequestDto {
-  @JsonProperty(
+  @RuleProperty(
     'JSON Logic over tags only ({"var": "tags.<id>"}), validated like a segment rule; absent boolean tags read false, other absent tags null',
-    {
-      example: {
-        and: [{ var: 'tags.high_intent' }, { var: 'tags.low_risk' }, { '!': { var: 'tags.do_not_market' } }],
-      },
-    },
+    { and: [{ var: 'tags.high_intent' }, { var: 'tags.low_risk' }, { '!': { var: 'tags.do_not_market' } }] },
   )
-  @IsDefined()
-  @Allow()
   rule!: unknown;
 
-  @ApiPropertyOptional({
-    format: 'date-time',
-    description: 'the audience at that past instant (from history)',
-  })
-  @IsOptional()
-  @IsString()
+  @AsOfProperty('the audience at that past instant (from history)')
   asOf?: string;
 
   @ApiPropertyOptional({
@@ -95,19 +87,12 @@ export class CountRequestDto {
 }
 
 export class ExportRequestDto {
-  @JsonProperty('JSON Logic over tags only, as for /v1/insights/count', {
-    example: { and: [{ var: 'tags.high_intent' }, { '!': { var: 'tags.do_not_market' } }] },
+  @RuleProperty('JSON Logic over tags only, as for /v1/insights/count', {
+    and: [{ var: 'tags.high_intent' }, { '!': { var: 'tags.do_not_market' } }],
   })
-  @IsDefined()
-  @Allow()
   rule!: unknown;
 
-  @ApiPropertyOptional({
-    format: 'date-time',
-    description: 'the members at that past instant (from history)',
-  })
-  @IsOptional()
-  @IsString()
+  @AsOfProperty('the members at that past instant (from history)')
   asOf?: string;
 
   @ApiPropertyOptional({
