@@ -1,49 +1,22 @@
-import { spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { freePort, onProcessExit, sleep } from './child-process';
-import { PostgresCluster } from './postgres-cluster';
-
-const BIN = process.env.RELIABILITY_PG_BIN ?? '/usr/lib/postgresql/15/bin';
-
-function quote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
-}
+import { freePort, sleep } from './child-process';
+import type { PostgresCluster } from './postgres-cluster';
+import { PG_BIN, PostgresServer, asPostgres, postgresIds, quote } from './postgres-server';
 
 // A hot standby of a scenario's own Postgres cluster, on loopback: `pg_basebackup -R` into a temp
-// directory, then a second postgres on another port streaming from the primary. Stopped and its
-// directory removed in every case (destroy, or at process exit).
-export class PostgresReplica {
-  private readonly forget: () => void;
-  private stopped = true;
-
-  private constructor(
-    private readonly primary: PostgresCluster,
-    readonly base: string,
-    readonly port: number,
-  ) {
-    this.forget = onProcessExit(() => {
-      spawnSync(
-        'su',
-        ['postgres', '-s', '/bin/sh', '-c', `${BIN}/pg_ctl -D ${quote(this.dataDir)} -m immediate -w stop`],
-        {
-          timeout: 30_000,
-        },
-      );
-      rmSync(this.base, { recursive: true, force: true });
-    });
-  }
-
+// directory, then a second postgres on another port streaming from the primary.
+export class PostgresReplica extends PostgresServer {
   static async create(primary: PostgresCluster): Promise<PostgresReplica> {
     const base = mkdtempSync(join(tmpdir(), 'tagforge-rel-replica-'));
-    const replica = new PostgresReplica(primary, base, await freePort());
+    const replica = new PostgresReplica(base, await freePort());
     try {
-      const ids = PostgresCluster.postgresIds();
+      const ids = postgresIds();
       chownSync(base, ids.uid, ids.gid);
-      await primary.asPostgres(
-        `${BIN}/pg_basebackup -h 127.0.0.1 -p ${primary.port} -U postgres -D ${quote(replica.dataDir)} -R -X stream -c fast`,
+      await asPostgres(
+        `${PG_BIN}/pg_basebackup -h 127.0.0.1 -p ${primary.port} -U postgres -D ${quote(replica.dataDir)} -R -X stream -c fast`,
       );
       await replica.start();
       return replica;
@@ -53,30 +26,15 @@ export class PostgresReplica {
     }
   }
 
-  get dataDir(): string {
-    return join(this.base, 'data');
-  }
-
-  databaseUrl(name: string): string {
-    return `postgres://postgres@127.0.0.1:${this.port}/${name}`;
-  }
-
   // hot_standby_feedback: a long export on the replica is not cancelled by the primary's vacuum
   // (as recommended for a serving replica, docs/scaling.md).
+  protected settings(): string[] {
+    return ['-c hot_standby=on', '-c hot_standby_feedback=on', '-c max_connections=200'];
+  }
+
+  // Up once it accepts connections in recovery.
   async start(): Promise<void> {
-    const options = [
-      `-p ${this.port}`,
-      '-k /tmp',
-      '-c listen_addresses=127.0.0.1',
-      '-c hot_standby=on',
-      '-c hot_standby_feedback=on',
-      '-c max_connections=200',
-    ].join(' ');
-    await this.primary.asPostgres(
-      `${BIN}/pg_ctl -D ${quote(this.dataDir)} -l ${quote(join(this.base, 'server.log'))} -o ${quote(options)} -w -t 60 start`,
-    );
-    this.stopped = false;
-    // Up once it accepts connections in recovery.
+    await super.start();
     const deadline = Date.now() + 30_000;
     for (;;) {
       try {
@@ -94,21 +52,5 @@ export class PostgresReplica {
         await sleep(200);
       }
     }
-  }
-
-  async destroy(): Promise<void> {
-    if (!this.stopped) {
-      await this.primary
-        .asPostgres(`${BIN}/pg_ctl -D ${quote(this.dataDir)} -m immediate -w -t 60 stop`)
-        .catch(() => undefined);
-      this.stopped = true;
-    }
-    rmSync(this.base, { recursive: true, force: true });
-    this.forget();
-  }
-
-  logTail(lines = 20): string {
-    const file = join(this.base, 'server.log');
-    return existsSync(file) ? readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') : '';
   }
 }

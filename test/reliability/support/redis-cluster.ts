@@ -1,7 +1,8 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { ServiceProcess, cpuSeconds, freePort, runCommand, sleep } from './child-process';
+import type { Redis } from 'ioredis';
+import { cpuSeconds, freePort, runCommand, sleep, type ServiceProcess } from './child-process';
+import { redisCommand, startRedisProcess, waitForPing } from './redis-process';
 import { WORK_DIR } from './settings';
 
 interface ClusterNode {
@@ -44,7 +45,7 @@ export class RedisCluster {
         nodes.push(node);
         cluster.launch(node, index);
       }
-      for (const node of nodes) await cluster.waitForPing(node);
+      for (const node of nodes) await waitForPing(node.process, node.port);
       await runCommand(
         'redis-cli',
         [
@@ -85,71 +86,27 @@ export class RedisCluster {
   private launch(node: ClusterNode, index: number): void {
     const dir = join(WORK_DIR, `${this.name}-redis-cluster-${index}`);
     rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir, { recursive: true });
-    node.process = ServiceProcess.start(
+    node.process = startRedisProcess(
       `${this.name} redis cluster node ${index}`,
-      'redis-server',
+      node.port,
+      dir,
+      join(WORK_DIR, `${this.name}-redis-cluster-${index}-${node.restarts++}.log`),
       [
-        '--port',
-        String(node.port),
         '--cluster-port',
         String(node.busPort),
-        '--bind',
-        '127.0.0.1',
         '--cluster-enabled',
         'yes',
         '--cluster-config-file',
         join(dir, 'nodes.conf'),
         '--cluster-node-timeout',
         '2000',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--daemonize',
-        'no',
-        '--maxmemory-policy',
-        'noeviction',
-        '--dir',
-        dir,
       ],
-      process.env,
-      join(WORK_DIR, `${this.name}-redis-cluster-${index}-${node.restarts++}.log`),
     );
   }
 
-  private async waitForPing(node: ClusterNode): Promise<void> {
-    const deadline = Date.now() + 15_000;
-    while (Date.now() < deadline) {
-      node.process.assertRunning();
-      try {
-        await this.command(node.port, (client) => client.ping());
-        return;
-      } catch {
-        await sleep(100);
-      }
-    }
-    throw new Error(`${node.process.name} did not answer PING:\n${node.process.logTail()}`);
-  }
-
   // One short-lived connection per command, to one node (no cluster redirection).
-  async command<T>(port: number, work: (client: Redis) => Promise<T>): Promise<T> {
-    const client = new Redis({
-      host: '127.0.0.1',
-      port,
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      enableOfflineQueue: false,
-      connectTimeout: 2000,
-      retryStrategy: () => null,
-    });
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-      return await work(client);
-    } finally {
-      client.disconnect();
-    }
+  command<T>(port: number, work: (client: Redis) => Promise<T>): Promise<T> {
+    return redisCommand(port, work);
   }
 
   private liveNodes(): ClusterNode[] {

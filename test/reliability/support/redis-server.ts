@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { ServiceProcess, freePort, sleep } from './child-process';
+import type { Redis } from 'ioredis';
+import { freePort, type ServiceProcess } from './child-process';
+import { redisCommand, startRedisProcess, waitForPing } from './redis-process';
 import { WORK_DIR } from './settings';
 
 // A private redis-server per scenario (the shared one on 6379 is other people's): no persistence,
@@ -44,39 +44,13 @@ export class RedisServer {
 
   // Same port, empty data set.
   async launch(): Promise<void> {
-    const dir = join(WORK_DIR, `${this.name}-redis`);
-    mkdirSync(dir, { recursive: true });
-    this.process = ServiceProcess.start(
+    this.process = startRedisProcess(
       `${this.name} redis`,
-      'redis-server',
-      [
-        '--port',
-        String(this.port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--daemonize',
-        'no',
-        '--maxmemory-policy',
-        'noeviction',
-        '--dir',
-        dir,
-      ],
-      process.env,
+      this.port,
+      join(WORK_DIR, `${this.name}-redis`),
       join(WORK_DIR, `${this.name}-redis-${this.restarts++}.log`),
     );
-    const deadline = Date.now() + 15_000;
-    while (Date.now() < deadline) {
-      this.process.assertRunning();
-      if (await this.ping()) return;
-      await sleep(100);
-    }
-    throw new Error(
-      `${this.name} redis did not answer PING on port ${this.port}:\n${this.process.logTail()}`,
-    );
+    await waitForPing(this.process, this.port);
   }
 
   async ping(): Promise<boolean> {
@@ -88,22 +62,8 @@ export class RedisServer {
     }
   }
 
-  // One short-lived connection per command: the scenario's own client must not mask an outage.
-  async command<T>(work: (client: Redis) => Promise<T>): Promise<T> {
-    const client = new Redis(this.url, {
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      enableOfflineQueue: false,
-      connectTimeout: 2000,
-      retryStrategy: () => null,
-    });
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-      return await work(client);
-    } finally {
-      client.disconnect();
-    }
+  command<T>(work: (client: Redis) => Promise<T>): Promise<T> {
+    return redisCommand(this.port, work);
   }
 
   async flushAll(): Promise<void> {
