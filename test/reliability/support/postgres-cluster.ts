@@ -34,7 +34,7 @@ export class PostgresCluster extends PostgresServer {
   }
 
   // Durability is not under test here (the process restarts, the machine does not), so skip fsync.
-  protected settings(): string[] {
+  protected override settings(): string[] {
     return [
       '-c fsync=off',
       `-c synchronous_commit=${this.synchronousCommit ? 'on' : 'off'}`,

@@ -28,12 +28,12 @@ export class PostgresReplica extends PostgresServer {
 
   // hot_standby_feedback: a long export on the replica is not cancelled by the primary's vacuum
   // (as recommended for a serving replica, docs/scaling.md).
-  protected settings(): string[] {
+  protected override settings(): string[] {
     return ['-c hot_standby=on', '-c hot_standby_feedback=on', '-c max_connections=200'];
   }
 
   // Up once it accepts connections in recovery.
-  async start(): Promise<void> {
+  override async start(): Promise<void> {
     await super.start();
     const deadline = Date.now() + 30_000;
     for (;;) {
