@@ -231,12 +231,23 @@ describe(SCENARIO, () => {
         1,
       ),
     );
+    // Each fault did happen: attempts failed without an answer (the outage), 500s were answered.
+    const unanswered = attempts.filter(
+      (row: { status_code: number | null }) => row.status_code === null,
+    ).length;
+    const fiveHundreds = instances.reduce(
+      (sum, instance) => sum + instance.received.filter((entry) => entry.answered === 500).length,
+      0,
+    );
+    findings.faults = `${unanswered} attempts without an answer (receiver down, worker killed), ${fiveHundreds} answered 500`;
     const report = await checkFinalState(system);
     reportScenario(SCENARIO, accepted, report, {
       ...findings,
       writes: `${accepted} accepted, ${refused} refused`,
     });
     expect(refused).toBe(0);
+    expect(unanswered).toBeGreaterThan(0);
+    expect(fiveHundreds).toBeGreaterThan(0);
     expect(caughtUp).toBe(true);
     expect(outageCatchUpMs).not.toBeNull();
     expect(missing).toEqual([]);
