@@ -231,7 +231,7 @@ describe(SCENARIO, () => {
         1,
       ),
     );
-    // Each fault did happen: attempts failed without an answer (the outage), 500s were answered.
+    // Each fault did happen: attempts got no answer while the receiver was down, 500s were answered.
     const unanswered = attempts.filter(
       (row: { status_code: number | null }) => row.status_code === null,
     ).length;
@@ -239,7 +239,7 @@ describe(SCENARIO, () => {
       (sum, instance) => sum + instance.received.filter((entry) => entry.answered === 500).length,
       0,
     );
-    findings.faults = `${unanswered} attempts without an answer (receiver down, worker killed), ${fiveHundreds} answered 500`;
+    findings.faults = `${unanswered} attempts refused or unanswered (the receiver down), ${fiveHundreds} answered 500`;
     const report = await checkFinalState(system);
     reportScenario(SCENARIO, accepted, report, {
       ...findings,
