@@ -6,6 +6,17 @@ import { Webhook } from 'standardwebhooks';
 // with the Standard Webhooks reference library and answers as its behaviour says (a status, a
 // delay, or never). Used by the destinations e2e test, bench and reliability scenarios.
 
+// Worker settings for tests with receivers on loopback: allowed, with retries within 100-400 ms and a
+// 3 s request deadline, so failures and a hanging receiver play out in seconds.
+export const LOOPBACK_RECEIVERS = { DESTINATION_ALLOWED_HOSTS: '127.0.0.1' };
+export const FAST_RETRIES = {
+  ...LOOPBACK_RECEIVERS,
+  DESTINATION_BACKOFF_BASE_MS: '200',
+  DESTINATION_BACKOFF_MAX_MS: '400',
+  DESTINATION_TIMEOUT_MS: '3000',
+  DESTINATION_POLL_MS: '50',
+};
+
 export interface Answer {
   status: number;
   delayMs?: number;
@@ -142,5 +153,20 @@ export class WebhookReceiver {
       if (answer.delayMs) setTimeout(reply, answer.delayMs);
       else reply();
     });
+  }
+}
+
+// The receivers a test starts, closed together at its end.
+export class Receivers {
+  private readonly started: WebhookReceiver[] = [];
+
+  async start(behaviour?: (index: number, received: Received) => Answer): Promise<WebhookReceiver> {
+    const receiver = await WebhookReceiver.start(behaviour);
+    this.started.push(receiver);
+    return receiver;
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all(this.started.map((receiver) => receiver.close()));
   }
 }

@@ -1,17 +1,16 @@
 import { freePort } from '../bench/pipeline-processes';
-import { WebhookReceiver, type Answer, type Received } from '../bench/destinations-receiver';
+import {
+  FAST_RETRIES,
+  LOOPBACK_RECEIVERS,
+  Receivers,
+  type Received,
+  type WebhookReceiver,
+} from '../bench/destinations-receiver';
 import { parseMetrics, sumOf, type MetricSamples } from '../reliability/support/prometheus-text';
 import { auth, eventually, startApi, startWorker, type ApiHarness } from '../support/api-harness';
 
-const ALLOWED = { DESTINATION_ALLOWED_HOSTS: '127.0.0.1' };
 // Backoff of 100-400 ms: any wait of seconds between two attempts is the receiver's Retry-After.
-const WORKER = {
-  ...ALLOWED,
-  DESTINATION_BACKOFF_BASE_MS: '200',
-  DESTINATION_BACKOFF_MAX_MS: '400',
-  DESTINATION_TIMEOUT_MS: '3000',
-  DESTINATION_POLL_MS: '50',
-};
+const WORKER = FAST_RETRIES;
 // The response body a sender keeps (MAX_RESPONSE_BYTES in libs/delivery).
 const RESPONSE_CAP = 2048;
 
@@ -28,13 +27,7 @@ describe('destinations: metrics, Retry-After and the response cap', () => {
   let api: ApiHarness;
   let worker: { close: () => Promise<void> };
   let metricsUrl: string;
-  const receivers: WebhookReceiver[] = [];
-
-  const receiver = async (behaviour?: (index: number) => Answer) => {
-    const started = await WebhookReceiver.start(behaviour);
-    receivers.push(started);
-    return started;
-  };
+  const receivers = new Receivers();
   const create = async (at: WebhookReceiver, body: Record<string, unknown> = {}): Promise<string> => {
     const response = await api.http
       .post('/v1/destinations')
@@ -66,7 +59,7 @@ describe('destinations: metrics, Retry-After and the response cap', () => {
     sumOf(samples, name, (found) => Object.entries(labels).every(([key, wanted]) => found[key] === wanted));
 
   beforeAll(async () => {
-    api = await startApi(ALLOWED);
+    api = await startApi(LOOPBACK_RECEIVERS);
     const port = await freePort();
     worker = await startWorker(api, { ...WORKER, WORKER_METRICS_PORT: String(port) });
     metricsUrl = `http://127.0.0.1:${port}/metrics`;
@@ -74,15 +67,15 @@ describe('destinations: metrics, Retry-After and the response cap', () => {
   afterAll(async () => {
     await worker.close();
     await api.close();
-    await Promise.all(receivers.map((r) => r.close()));
+    await receivers.closeAll();
   });
 
   it("counts deliveries by destination and outcome, retries, dead letters, latency to the 2xx and lag on the worker's /metrics", async () => {
-    const answering = await receiver();
-    const flaky = await receiver((index) => (index === 0 ? { status: 500 } : { status: 200 }));
-    const refusing = await receiver(() => ({ status: 422, body: 'no such customer here' }));
+    const answering = await receivers.start();
+    const flaky = await receivers.start((index) => (index === 0 ? { status: 500 } : { status: 200 }));
+    const refusing = await receivers.start(() => ({ status: 422, body: 'no such customer here' }));
     // Waits the hour its Retry-After asks for: its change stays undelivered.
-    const resting = await receiver(() => ({ status: 503, retryAfter: '3600' }));
+    const resting = await receivers.start(() => ({ status: 503, retryAfter: '3600' }));
     const ok = await create(answering);
     const retried = await create(flaky);
     const dead = await create(refusing);
@@ -169,7 +162,7 @@ describe('destinations: metrics, Retry-After and the response cap', () => {
   });
 
   it('waits at least as long as a 429 or 503 Retry-After asks, in seconds or as an HTTP date', async () => {
-    const asking = await receiver((index) => {
+    const asking = await receivers.start((index) => {
       if (index === 0) return { status: 429, retryAfter: '2' };
       // An HTTP date has whole seconds: 4 s ahead is at least 3 s ahead.
       if (index === 1) return { status: 503, retryAfter: new Date(Date.now() + 4000).toUTCString() };
@@ -192,7 +185,7 @@ describe('destinations: metrics, Retry-After and the response cap', () => {
   });
 
   it('reads a receiver answer that never ends only up to the cap, and keeps that much with the dead letter', async () => {
-    const flooding = await receiver(() => ({ status: 422, endless: true }));
+    const flooding = await receivers.start(() => ({ status: 422, endless: true }));
     const id = await create(flooding);
     await gambling('CAP-1', 100);
     const letters = await eventually(async () => {

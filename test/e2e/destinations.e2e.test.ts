@@ -1,19 +1,16 @@
 import { Client } from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { ApiKeyService } from '@tagforge/auth';
-import { WebhookReceiver, type Answer } from '../bench/destinations-receiver';
+import {
+  FAST_RETRIES,
+  LOOPBACK_RECEIVERS,
+  Receivers,
+  type WebhookReceiver,
+} from '../bench/destinations-receiver';
 import { auth, eventually, startApi, startWorker, type ApiHarness } from '../support/api-harness';
 
-const ALLOWED = { DESTINATION_ALLOWED_HOSTS: '127.0.0.1' };
-// Fast retries and a short timeout, so failures and a hanging receiver play out in seconds.
-const WORKER = {
-  ...ALLOWED,
-  DESTINATION_BACKOFF_BASE_MS: '200',
-  DESTINATION_BACKOFF_MAX_MS: '400',
-  DESTINATION_TIMEOUT_MS: '3000',
-  DESTINATION_DISABLE_AFTER_FAILURES: '3',
-  DESTINATION_POLL_MS: '50',
-};
+const ALLOWED = LOOPBACK_RECEIVERS;
+const WORKER = { ...FAST_RETRIES, DESTINATION_DISABLE_AFTER_FAILURES: '3' };
 
 interface Event {
   idempotencyKey: string;
@@ -29,13 +26,7 @@ describe('destinations: signed webhooks from the history', () => {
   let api: ApiHarness;
   let worker: { close: () => Promise<void> };
   let db: Client;
-  const receivers: WebhookReceiver[] = [];
-
-  const receiver = async (behaviour?: (index: number) => Answer) => {
-    const started = await WebhookReceiver.start(behaviour);
-    receivers.push(started);
-    return started;
-  };
+  const receivers = new Receivers();
   const create = async (at: WebhookReceiver, body: Record<string, unknown>, key?: string) => {
     const response = await api.http
       .post('/v1/destinations')
@@ -59,11 +50,11 @@ describe('destinations: signed webhooks from the history', () => {
     await db.end();
     await worker.close();
     await api.close();
-    await Promise.all(receivers.map((r) => r.close()));
+    await receivers.closeAll();
   });
 
   it('sends an early-warning alert a receiver verifies with the Standard Webhooks library, saying why in words', async () => {
-    const officer = await receiver();
+    const officer = await receivers.start();
     const created = await create(officer, { audiences: 'early_warning', events: ['entered'] });
     expect(created.status).toBe(201);
     expect(created.body.secret).toMatch(/^whsec_/);
@@ -104,7 +95,7 @@ describe('destinations: signed webhooks from the history', () => {
   });
 
   it('retries a failing receiver with the same webhook-id, logs every attempt, and delivers in order', async () => {
-    const flaky = await receiver((index) => (index < 2 ? { status: 503 } : { status: 200 }));
+    const flaky = await receivers.start((index) => (index < 2 ? { status: 503 } : { status: 200 }));
     const created = await create(flaky, { audiences: ['gambling_spend'], columns: ['early_warning'] });
     expect(created.status).toBe(201);
     await gambling('RT-1', 100);
@@ -135,8 +126,8 @@ describe('destinations: signed webhooks from the history', () => {
   });
 
   it('keeps delivering to a receiver that answers while another hangs', async () => {
-    const hanging = await receiver(() => ({ status: 200, hang: true }));
-    const answering = await receiver();
+    const hanging = await receivers.start(() => ({ status: 200, hang: true }));
+    const answering = await receivers.start();
     expect((await create(hanging, { audiences: ['gambling_spend'] })).status).toBe(201);
     expect((await create(answering, { audiences: ['gambling_spend'] })).status).toBe(201);
     for (let index = 0; index < 5; index += 1) {
@@ -154,7 +145,7 @@ describe('destinations: signed webhooks from the history', () => {
   });
 
   it('dead-letters a 4xx with the response, moves on, and disables after consecutive failures with an audit row', async () => {
-    const refusing = await receiver(() => ({ status: 422, body: 'unknown customer schema' }));
+    const refusing = await receivers.start(() => ({ status: 422, body: 'unknown customer schema' }));
     const created = await create(refusing, { audiences: ['gambling_spend'], batch: { maxEvents: 1 } });
     const id = created.body.id as string;
     for (let index = 0; index < 3; index += 1) await gambling(`DL-${index}`, 10);
@@ -177,7 +168,7 @@ describe('destinations: signed webhooks from the history', () => {
   });
 
   it('pauses, resumes with nothing lost, pings, rotates its secret with an overlap and replays from an instant', async () => {
-    const target = await receiver();
+    const target = await receivers.start();
     const created = await create(target, { audiences: ['gambling_spend'] });
     const id = created.body.id as string;
     const before = new Date().toISOString();
@@ -242,7 +233,7 @@ describe('destinations: signed webhooks from the history', () => {
   });
 
   it('refuses unsafe URLs, unknown audiences, bureau columns without risk use, and risk use from a non-admin key', async () => {
-    const target = await receiver();
+    const target = await receivers.start();
     const body = { name: 'x', audiences: ['gambling_spend'] };
     const refuse = async (
       payload: Record<string, unknown>,
