@@ -15,8 +15,9 @@ const SWEEP_MS = 10_000;
 // Requests per second per API key (after ApiKeyGuard has identified it), a token bucket of
 // RATE_LIMIT_PER_SECOND tokens refilled at that rate; routes without a key count by address. A
 // request over the limit is a 429 with Retry-After (whole seconds until a token is back).
-// Replaces @nestjs/throttler, whose guard hashed a key and armed a timer for every request
-// (docs/performance.md, "Serving API").
+// Replaces @nestjs/throttler, which hashed a key (SHA-256) for every request and filtered the list
+// of that key's hits in the last second on every request (docs/performance.md, "Serving API"); it
+// also counted each route apart, where the documented limit is the key's.
 @Injectable()
 export class KeyRateLimitGuard implements CanActivate, OnModuleDestroy {
   private readonly buckets = new Map<string, Bucket>();
