@@ -24,6 +24,8 @@ export interface CommonOptions {
   databaseUrl: string;
   redisUrl: string;
   poolSize: number;
+  // --api-cpu-prof <dir>: the API writes a V8 CPU profile there when it stops (node --cpu-prof)
+  apiCpuProfileDir: string | undefined;
 }
 
 export function argument(name: string): string | undefined {
@@ -47,6 +49,7 @@ export function commonOptions(): CommonOptions {
     databaseUrl: argument('--database-url') ?? 'postgres://postgres@127.0.0.1:5432/tagforge_bench_api',
     redisUrl: argument('--redis-url') ?? 'redis://127.0.0.1:6379',
     poolSize: positiveInteger('--pool', 10),
+    apiCpuProfileDir: argument('--api-cpu-prof'),
   };
 }
 
@@ -139,6 +142,7 @@ export class BenchEnvironment {
       join(ROOT, 'dist/apps/api/src/main.js'),
       { ...env, PORT: String(port), WORKER_METRICS_PORT: '0' },
       join(tmpdir(), `tagforge-bench-api-${process.pid}-api.log`),
+      options.apiCpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', resolve(options.apiCpuProfileDir)] : [],
     );
     const db = new Pool({ connectionString: options.databaseUrl, max: 2 });
     const environment = new BenchEnvironment(

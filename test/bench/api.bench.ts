@@ -28,7 +28,7 @@ import { describePostgres } from './postgres-settings';
 //   npm run bench:api -- [--customers 1000000] [--reuse] [--seed 42] [--connections 32] [--seconds 20]
 //     [--warmup 5] [--size-calls 50] [--pool 10]
 //     [--database-url postgres://postgres@127.0.0.1:5432/tagforge_bench_api] [--redis-url redis://127.0.0.1:6379]
-//     [--replica-url postgres://postgres@127.0.0.1:5544/tagforge_bench_api]
+//     [--replica-url postgres://postgres@127.0.0.1:5544/tagforge_bench_api] [--api-cpu-prof <dir>]
 // With --replica-url (a streaming replica of --database-url's server, docs/scaling.md), a second API
 // process reads from it (DATABASE_READ_URL) and the lookups run through it too, right after the
 // first: lookups/s with and without the replica, side by side, and the replica's lag header checked.

@@ -68,6 +68,20 @@ describe('API keys and scopes', () => {
     await api.http.get('/v1/customers/C-1/profile').set(auth(expired.key)).expect(401);
   });
 
+  it('refuses a key from the instant it expires, and one revoked, though the API had verified it', async () => {
+    const expiring = await keys.create(
+      { name: 'expiring', scopes: ['tags:read'], expiresAt: new Date(Date.now() + 1500) },
+      null,
+    );
+    const revoked = await keys.create({ name: 'revoked while in use', scopes: ['tags:read'] }, null);
+    await api.http.get('/v1/tags').set(auth(expiring.key)).expect(200);
+    await api.http.get('/v1/tags').set(auth(revoked.key)).expect(200);
+    await keys.revoke(revoked.id, null);
+    await api.http.get('/v1/tags').set(auth(revoked.key)).expect(401);
+    await new Promise((resolve) => setTimeout(resolve, 1600));
+    await api.http.get('/v1/tags').set(auth(expiring.key)).expect(401);
+  });
+
   it('answers 403 on every /v1 route to a key without its scope, and lets the right scope through', async () => {
     // GET /v1/auth/whoami ("any") answers every valid key: tested in console.e2e.test.ts.
     for (const operation of (await v1Operations(api)).filter((candidate) => candidate.scope !== 'any')) {

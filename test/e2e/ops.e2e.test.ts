@@ -40,6 +40,24 @@ describe('ops endpoints', () => {
     expect(response.headers['x-request-id']).toBeDefined();
   });
 
+  it("sends helmet's headers on answers, refusals and unknown routes alike", async () => {
+    for (const response of [
+      await api.http.get('/v1/tags').set(auth()).expect(200),
+      await api.http.get('/v1/tags').expect(401),
+      await api.http.get('/v1/nowhere').set(auth()).expect(404),
+    ]) {
+      expect(response.headers).toMatchObject({
+        'content-security-policy': expect.stringContaining("default-src 'self'"),
+        'strict-transport-security': 'max-age=31536000; includeSubDomains',
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'SAMEORIGIN',
+        'cross-origin-opener-policy': 'same-origin',
+        'referrer-policy': 'no-referrer',
+      });
+      expect(response.headers['x-powered-by']).toBeUndefined();
+    }
+  });
+
   it('answers unknown routes with the JSON error shape', async () => {
     const response = await api.http.get('/v1/nowhere').set(auth()).expect(404);
     expect(response.body.error.code).toBe('NOT_FOUND');

@@ -1,9 +1,8 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
-import { ThrottlerModule } from '@nestjs/throttler';
 import { AuthModule } from '@tagforge/auth';
-import { AppConfig, ConfigModule, loggerModule } from '@tagforge/common';
+import { ConfigModule, loggerModule } from '@tagforge/common';
 import { DeliveryModule } from '@tagforge/delivery';
 import { IngestionModule } from '@tagforge/ingestion';
 import { PersistenceModule } from '@tagforge/persistence';
@@ -12,7 +11,7 @@ import { QueueModule } from '@tagforge/queue';
 import { InsightsModule } from '@tagforge/insights';
 import { ServingModule } from '@tagforge/serving';
 import { ApiKeyGuard } from './auth/api-key.guard';
-import { KeyThrottlerGuard } from './auth/key-throttler.guard';
+import { KeyRateLimitGuard } from './auth/key-rate-limit.guard';
 import { BootstrapKeyService } from './auth/bootstrap-key.service';
 import { HealthController } from './health/health.controller';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
@@ -52,12 +51,6 @@ import { OpsStatusController } from './ops/ops-status.controller';
     InsightsModule,
     DeliveryModule,
     TerminusModule,
-    ThrottlerModule.forRootAsync({
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({
-        throttlers: [{ name: 'default', ttl: 1000, limit: config.RATE_LIMIT_PER_SECOND }],
-      }),
-    }),
   ],
   controllers: [
     HealthController,
@@ -87,7 +80,7 @@ import { OpsStatusController } from './ops/ops-status.controller';
     ExportTokens,
     // In this order: identify the key, count its requests, then check the body is there.
     { provide: APP_GUARD, useClass: ApiKeyGuard },
-    { provide: APP_GUARD, useClass: KeyThrottlerGuard },
+    { provide: APP_GUARD, useClass: KeyRateLimitGuard },
     { provide: APP_GUARD, useClass: RequireBodyGuard },
     { provide: APP_FILTER, useClass: AllExceptionsFilter },
   ],

@@ -2,8 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import helmet from 'helmet';
-import { AppLogger, loadConfig } from '@tagforge/common';
+import { AppConfig, AppLogger, loadConfig } from '@tagforge/common';
 import { AppModule } from './app.module';
 import { registerConsole } from './console/console-static';
 import { registerBodyParsers } from './http/body-parsers';
@@ -12,6 +11,7 @@ import { buildOpenApiDocument, readProfileSchema } from './http/openapi-document
 import { registerReplicaLagHeader } from './http/replica-lag';
 import { registerRequestIdHeader, requestIdOf } from './http/request-id';
 import { registerRequestLog } from './http/request-log';
+import { registerSecurityHeaders } from './http/security-headers';
 import { registerHttpMetrics } from './metrics/http-metrics';
 
 function fastifyAdapter(): FastifyAdapter {
@@ -37,11 +37,13 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
   app.useLogger(logger);
   const fastify = app.getHttpAdapter().getInstance();
   registerRequestIdHeader(fastify);
-  registerReplicaLagHeader(fastify);
+  registerSecurityHeaders(fastify);
+  // Without a replica every read is the primary's and no request needs a context (an
+  // AsyncLocalStorage run per request, and the promise hooks it turns on, cost every lookup).
+  if (app.get(AppConfig).DATABASE_READ_URL) registerReplicaLagHeader(fastify);
   registerRequestLog(fastify, logger);
   registerBodyParsers(fastify);
   registerHttpMetrics(fastify);
-  app.use(helmet());
   let document: OpenAPIObject | undefined;
   SwaggerModule.setup(
     'docs',

@@ -18,11 +18,12 @@ import {
   redisTarget,
   unreachableRedisMessage,
   warnUnlessNoEviction,
+  type JobHandlerFunction,
   type RedisConnection,
 } from '@tagforge/queue';
 
-// finalAttempt: this attempt failing fails the job for good (no retry follows).
-type Handler = (data: unknown, context: { finalAttempt: boolean }) => Promise<unknown>;
+// The handler of each job, found by its @JobHandler (which checked its type against the catalog).
+type Handler = JobHandlerFunction<JobName>;
 
 const jobsTotal = new Counter({
   name: 'tagforge_jobs_total',

@@ -12,6 +12,11 @@ export interface Principal {
   scopes: readonly Scope[];
 }
 
+interface VerifiedKey {
+  principal: Principal;
+  expiresAt: number;
+}
+
 export interface ApiKeyView {
   id: string;
   name: string;
@@ -21,15 +26,17 @@ export interface ApiKeyView {
   revokedAt: Date | null;
 }
 
-// Verified keys are remembered briefly so a busy CRM does not cost a query per request; a
-// revocation therefore takes effect within this many milliseconds.
+// Verified keys are remembered briefly so a busy CRM does not cost a query per request. A revocation
+// through this service takes effect at once in its own process; in the others (`tagctl keys revoke`
+// runs in its own, beside the API's) within this many milliseconds. An expiry takes effect at its
+// instant either way.
 const VERIFY_CACHE_MS = 5000;
 const VERIFY_CACHE_MAX = 10_000;
 
 @Injectable()
 export class ApiKeyService {
   private readonly logger = new Logger(ApiKeyService.name);
-  private readonly verified = new Map<string, { principal: Principal | null; until: number }>();
+  private readonly verified = new Map<string, { found: VerifiedKey | null; until: number }>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -111,20 +118,27 @@ export class ApiKeyService {
   async verify(presented: string): Promise<Principal | null> {
     const now = Date.now();
     const cached = this.verified.get(presented);
-    if (cached && cached.until > now) return cached.principal;
-    const principal = await this.lookup(presented, now);
-    if (this.verified.size >= VERIFY_CACHE_MAX) this.verified.clear();
-    this.verified.set(presented, { principal, until: now + VERIFY_CACHE_MS });
-    return principal;
+    let found: VerifiedKey | null;
+    if (cached && cached.until > now) found = cached.found;
+    else {
+      found = await this.lookup(presented);
+      if (this.verified.size >= VERIFY_CACHE_MAX) this.verified.clear();
+      this.verified.set(presented, { found, until: now + VERIFY_CACHE_MS });
+    }
+    return found && found.expiresAt > now ? found.principal : null;
   }
 
-  private async lookup(presented: string, now: number): Promise<Principal | null> {
+  // The key's principal and expiry (ms; Infinity when it has none), or null when it is unknown,
+  // its secret does not match or it is revoked.
+  private async lookup(presented: string): Promise<VerifiedKey | null> {
     const parsed = parseApiKey(presented);
     const { id, secret } = parsed ?? { id: bootstrapKeyIdentity(presented).id, secret: presented };
     const row = await this.keys.findById(id);
-    if (!row || !secretMatches(secret, row.hash)) return null;
-    if (row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= now)) return null;
-    return { keyId: row.id, name: row.name, scopes: row.scopes.filter(isScope) };
+    if (!row || !secretMatches(secret, row.hash) || row.revokedAt) return null;
+    return {
+      principal: { keyId: row.id, name: row.name, scopes: row.scopes.filter(isScope) },
+      expiresAt: row.expiresAt ? row.expiresAt.getTime() : Infinity,
+    };
   }
 }
 

@@ -1,6 +1,6 @@
-import accepts from 'accepts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AudienceRef, AudienceService, ColumnRequest, ExportFormat } from '@tagforge/serving';
+import { negotiateExportFormat, startAttachment } from '../http/export-format';
 import { replicaLagHeader, replicaReadsOf } from '../http/replica-lag';
 
 export const AS_OF_HEADER = 'Tagforge-As-Of';
@@ -21,13 +21,7 @@ export async function sendMembers(
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<void> {
-  const accept = accepts(request.raw);
-  const format: ExportFormat | null =
-    accept.type(['application/json', 'text/csv', 'application/x-ndjson']) === 'text/csv'
-      ? 'csv'
-      : accept.type(['application/json', 'application/x-ndjson']) === 'application/x-ndjson'
-        ? 'ndjson'
-        : null;
+  const format = negotiateExportFormat(request, { json: true });
   if (!format) {
     await reply.send(await audiences.members(ref, query, canReadBureau));
     return;
@@ -52,18 +46,12 @@ export async function streamMembers(
 ): Promise<void> {
   const { format, asOf } = options;
   const name = ref.value === undefined ? ref.id : `${ref.id}-${ref.value.replace(/[^A-Za-z0-9_-]/g, '_')}`;
-  await audiences.exportMembers(ref, options, canReadBureau, () => {
-    // The export writes to the socket itself, page by page, with backpressure.
-    reply.hijack();
-    reply.raw.writeHead(200, {
-      ...(reply.getHeaders() as Record<string, string>),
-      'Content-Type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson',
-      'Content-Disposition': `attachment; filename="${name}.${format === 'csv' ? 'csv' : 'ndjson'}"`,
+  await audiences.exportMembers(ref, options, canReadBureau, () =>
+    startAttachment(reply, format, name, {
       // The instant a point-in-time export answers for, as JSON answers say in asOf.
       ...(asOf ? { [AS_OF_HEADER]: asOf.toISOString() } : {}),
       // Opened after the first page was read: the replica's lag is known by then.
       ...replicaLagHeader(replicaReadsOf(reply.raw)),
-    });
-    return reply.raw;
-  });
+    }),
+  );
 }

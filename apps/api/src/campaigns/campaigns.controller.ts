@@ -11,7 +11,6 @@ import {
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
-import accepts from 'accepts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { grants, type Principal } from '@tagforge/auth';
 import { MAX_OUTCOME_LINES, type CampaignGroup } from '@tagforge/campaigns';
@@ -23,13 +22,13 @@ import {
   DEFAULT_MEMBERS_PAGE,
   MAX_CAMPAIGNS_PAGE,
   MAX_MEMBERS_PAGE,
-  type ExportFormat,
 } from '@tagforge/serving';
 import { actorOf } from '../auth/actor';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { RequireScope } from '../auth/require-scope.decorator';
 import { DtoBodyPipe, NdjsonBodyPipe } from '../http/body.pipe';
 import { PAGING_PROBLEMS, Refuses } from '../http/openapi';
+import { negotiateExportFormat, startAttachment } from '../http/export-format';
 import { CursorPipe, LimitPipe, OneOfPipe, OptionalTagIdPipe } from '../http/params';
 import {
   CampaignDto,
@@ -141,28 +140,13 @@ export class CampaignsController {
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const accept = accepts(request.raw);
-    const format: ExportFormat | null =
-      accept.type(['application/json', 'text/csv', 'application/x-ndjson']) === 'text/csv'
-        ? 'csv'
-        : accept.type(['application/json', 'application/x-ndjson']) === 'application/x-ndjson'
-          ? 'ndjson'
-          : null;
+    const format = negotiateExportFormat(request, { json: true });
     if (!format) {
       await reply.send(await this.campaigns.members(id, group ?? null, after ?? null, limit));
       return;
     }
     const name = `${id.replace(/[^A-Za-z0-9_-]/g, '_')}${group ? `-${group}` : ''}`;
-    await this.campaigns.exportMembers(id, group ?? null, format, () => {
-      // The export writes to the socket itself, page by page, with backpressure.
-      reply.hijack();
-      reply.raw.writeHead(200, {
-        ...(reply.getHeaders() as Record<string, string>),
-        'Content-Type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson',
-        'Content-Disposition': `attachment; filename="${name}.${format}"`,
-      });
-      return reply.raw;
-    });
+    await this.campaigns.exportMembers(id, group ?? null, format, () => startAttachment(reply, format, name));
   }
 
   @Post(':id/outcomes')

@@ -1,5 +1,4 @@
 import { HttpException } from '@nestjs/common';
-import { ThrottlerException } from '@nestjs/throttler';
 import { QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 import { ErrorCode, HTTP_STATUS_BY_CODE, TagforgeException, type ErrorBody } from '@tagforge/common';
 
@@ -42,8 +41,6 @@ export interface MappedError {
 
 export function mapError(error: unknown): MappedError {
   if (error instanceof TagforgeException) return shaped(error.code, error.message, error.details);
-  if (error instanceof ThrottlerException)
-    return shaped(ErrorCode.RateLimited, 'too many requests; retry later');
   const fastifyError = fastifyErrorOf(error);
   if (fastifyError) {
     if (fastifyError.statusCode === 413)

@@ -8,7 +8,6 @@ import {
   ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
-import accepts from 'accepts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { grants, type Principal } from '@tagforge/auth';
 import {
@@ -18,10 +17,10 @@ import {
   SIZE_INTERVALS,
   type SizeInterval,
 } from '@tagforge/insights';
-import type { ExportFormat } from '@tagforge/serving';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { RequireScope } from '../auth/require-scope.decorator';
 import { DtoBodyPipe } from '../http/body.pipe';
+import { negotiateExportFormat, startAttachment } from '../http/export-format';
 import { AS_OF_PROBLEM, Refuses } from '../http/openapi';
 import { AS_OF, InstantPipe, NumberPipe, OneOfPipe, TagIdPipe, TextPipe } from '../http/params';
 import { AS_OF_HEADER } from '../audiences/audience-routes';
@@ -125,20 +124,10 @@ export class InsightsController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const asOf = bodyInstant(body.asOf, 'asOf');
-    const format: ExportFormat =
-      body.format ??
-      (accepts(request.raw).type(['application/x-ndjson', 'text/csv']) === 'text/csv' ? 'csv' : 'ndjson');
-    await this.insights.exportCount(body.rule, { asOf, format }, () => {
-      // The export writes to the socket itself, page by page, with backpressure.
-      reply.hijack();
-      reply.raw.writeHead(200, {
-        ...(reply.getHeaders() as Record<string, string>),
-        'Content-Type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson',
-        'Content-Disposition': `attachment; filename="ad-hoc-audience.${format}"`,
-        ...(asOf ? { [AS_OF_HEADER]: asOf.toISOString() } : {}),
-      });
-      return reply.raw;
-    });
+    const format = body.format ?? negotiateExportFormat(request, { json: false });
+    await this.insights.exportCount(body.rule, { asOf, format }, () =>
+      startAttachment(reply, format, 'ad-hoc-audience', asOf ? { [AS_OF_HEADER]: asOf.toISOString() } : {}),
+    );
   }
 
   @Get('breakdown')

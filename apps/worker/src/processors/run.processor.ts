@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { RunService } from '@tagforge/pipeline';
-import { JobHandler, JobName, type JobPayloads } from '@tagforge/queue';
+import { JobHandler, JobName, type JobContext, type JobPayloads } from '@tagforge/queue';
 
 @Injectable()
 export class RunProcessor {
@@ -12,7 +12,7 @@ export class RunProcessor {
   }
 
   @JobHandler(JobName.RunChunk)
-  chunk(data: JobPayloads[JobName.RunChunk], context: { finalAttempt: boolean }) {
+  chunk(data: JobPayloads[JobName.RunChunk], context: JobContext) {
     return this.runs.runChunkJob(data, context);
   }
 
