@@ -1,7 +1,7 @@
 import autocannon from 'autocannon';
 import { Pool } from 'pg';
-// The prepared statement CustomerTagRepository.currentOfCustomer sends for one lookup.
-import { CUSTOMER_TAGS_STATEMENT } from '@tagforge/persistence';
+// The prepared statement CustomerLookupRepository.currentOfCustomer sends for one lookup.
+import { CUSTOMER_TAGS_STATEMENT } from '@tagforge/serving';
 import {
   argument,
   BenchEnvironment,

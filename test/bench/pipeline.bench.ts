@@ -46,6 +46,8 @@ interface Options {
   redisUrl: string;
   keepDatabase: boolean;
   floorSample: number;
+  // --cpu-prof <dir>: each worker writes a V8 CPU profile there when it stops
+  cpuProfileDir: string | undefined;
 }
 
 interface RunView {
@@ -87,6 +89,7 @@ function parseOptions(): Options {
     redisUrl: argument('--redis-url') ?? 'redis://127.0.0.1:6379',
     keepDatabase: process.argv.includes('--keep-database'),
     floorSample: Math.trunc(positive('--floor-sample', Math.min(customers, 100_000))),
+    cpuProfileDir: argument('--cpu-prof'),
   };
 }
 
@@ -262,6 +265,7 @@ async function main(): Promise<void> {
         join(ROOT, 'dist/apps/worker/src/main.js'),
         { ...env, WORKER_METRICS_PORT: String(metricsPort) },
         `${logs}-worker-${index}.log`,
+        options.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`],
       );
       services.push(worker);
       workers.push(worker);

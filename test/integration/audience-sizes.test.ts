@@ -5,6 +5,7 @@ import {
   AudienceRepository,
   AudienceSizeRepository,
   CustomerTagRepository,
+  EvaluationLockRepository,
   ProfileRepository,
   appendSizeRollup,
   type MembershipFilter,
@@ -141,11 +142,12 @@ describe('audience sizes over time', () => {
           if (compactAfterHistory) await api.app.get(AudienceSizeRepository).compact();
           // Today, through the writers themselves: an evaluation's changes and an erasure.
           const tags = api.app.get(CustomerTagRepository);
+          const locks = api.app.get(EvaluationLockRepository);
           if (todayChange) {
             const customerId = `${prefix}0`;
             const held = await tags.current(customerId);
             const optedOut = held.find((tag) => tag.tagId === 'opted_out');
-            await tags.transaction((manager) =>
+            await locks.transaction((manager) =>
               tags.applyBulkChanges(
                 [
                   {
@@ -164,7 +166,7 @@ describe('audience sizes over time', () => {
           }
           // A retirement's removals, through its writer (history rows of cause definition).
           if (retireScore) {
-            await tags.transaction((manager) =>
+            await locks.transaction((manager) =>
               tags.removeTags(
                 ['risk_score'],
                 { afterCustomerId: null, lastCustomerId: `${prefix}~` },
@@ -175,7 +177,7 @@ describe('audience sizes over time', () => {
           }
           const profiles = api.app.get(ProfileRepository);
           for (const c of erased)
-            await tags.transaction((manager) => profiles.erase(`${prefix}${c}`, manager));
+            await locks.transaction((manager) => profiles.erase(`${prefix}${c}`, manager));
           await api.app.get(AudienceSizeRepository).compact();
 
           const events = (
