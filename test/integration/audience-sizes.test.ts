@@ -99,7 +99,7 @@ describe('audience sizes over time', () => {
         async ({ customers, erased, compactAfterHistory, todayChange, retireScore }) => {
           run += 1;
           const prefix = `SZ${run}-`;
-          await db.query(`DELETE FROM tag_event; DELETE FROM audience_size_delta; DELETE FROM customer_tag`);
+          await db.query(`DELETE FROM tag_history; DELETE FROM audience_size_delta; DELETE FROM customer_tag`);
           await db.query(`DELETE FROM customer_profile`);
           for (let c = 0; c < customers.length; c += 1) {
             const customerId = `${prefix}${c}`;

@@ -2,6 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ReadDataSource } from '../read-replica';
+import {
+  MAX_CHANGES_PER_ROW,
+  changeSeqOf,
+  changedTag,
+  newValueOf,
+  oldValueOf,
+  tagVersionOf,
+} from './tag-history.sql';
 
 export interface Member {
   customerId: string;
@@ -53,7 +61,7 @@ export interface ColumnValues {
 }
 
 // The feed horizon: the oldest transaction id still running in this database (a write not yet
-// committed), widened from pg_stat_activity's 32-bit xid to the 64-bit ids tag_event stores; or the
+// committed), widened from pg_stat_activity's 32-bit xid to the 64-bit ids tag_history stores; or the
 // snapshot's xmax when none runs. Transactions of other databases in the cluster do not hold it back.
 // pg_stat_activity is read after the snapshot is taken, so it can list a transaction that got its
 // id after the snapshot (at or past xmax): that one is not older than xmax and must not count (its
@@ -117,9 +125,10 @@ export class AudienceRepository {
     const params: unknown[] = [tagId, asOf, afterCustomerId, limit];
     const rows: { customer_id: string; since: Date }[] = await this.reads.queryCaughtUp(
       `SELECT customer_id, at AS since FROM (
-         SELECT DISTINCT ON (customer_id) customer_id, new_value, at FROM tag_event
-          WHERE tag_id = $1 AND at <= $2 AND ($3::varchar IS NULL OR customer_id > $3)
-          ORDER BY customer_id, at DESC, seq DESC) last
+         SELECT DISTINCT ON (h.customer_id) h.customer_id, ${newValueOf('h', '$1')} AS new_value, h.at
+           FROM tag_history h
+          WHERE ${changedTag('h', '$1')} AND h.at <= $2 AND ($3::varchar IS NULL OR h.customer_id > $3)
+          ORDER BY h.customer_id, h.at DESC, h.seq DESC) last
         WHERE ${matches('new_value', filter, params)} ORDER BY customer_id LIMIT $4`,
       params,
     );
@@ -140,8 +149,8 @@ export class AudienceRepository {
     const params: unknown[] = [tagId, asOf];
     const rows: { n: number }[] = await this.dataSource.query(
       `SELECT count(*)::int AS n FROM (
-         SELECT DISTINCT ON (customer_id) new_value FROM tag_event
-          WHERE tag_id = $1 AND at <= $2 ORDER BY customer_id, at DESC, seq DESC) last
+         SELECT DISTINCT ON (h.customer_id) ${newValueOf('h', '$1')} AS new_value FROM tag_history h
+          WHERE ${changedTag('h', '$1')} AND h.at <= $2 ORDER BY h.customer_id, h.at DESC, h.seq DESC) last
         WHERE ${matches('new_value', filter, params)}`,
       params,
     );
@@ -152,12 +161,12 @@ export class AudienceRepository {
   // before an instant when one is given.
   async lastChangedAt(tagId: string, asOf?: Date): Promise<Date | null> {
     const rows: { at: Date }[] = asOf
-      ? await this.dataSource.query(`SELECT max(at) AS at FROM tag_event WHERE tag_id = $1 AND at <= $2`, [
-          tagId,
-          asOf,
-        ])
+      ? await this.dataSource.query(
+          `SELECT max(h.at) AS at FROM tag_history h WHERE ${changedTag('h', '$1')} AND h.at <= $2`,
+          [tagId, asOf],
+        )
       : await this.dataSource.query(
-          `SELECT at FROM tag_event WHERE tag_id = $1 ORDER BY txid DESC, seq DESC LIMIT 1`,
+          `SELECT h.at FROM tag_history h WHERE ${changedTag('h', '$1')} ORDER BY h.txid DESC, h.seq DESC LIMIT 1`,
           [tagId],
         );
     return rows[0]?.at ?? null;
@@ -184,8 +193,8 @@ export class AudienceRepository {
     // between would neither hold the horizon back nor have its rows read, and the cursor could pass them.
     const { txid: horizon } = await this.feedHead();
     const params: unknown[] = [tagId, after?.txid ?? '0', after?.seq ?? '0', limit, horizon];
-    const entered = matches('new_value', filter, params);
-    const left = matches('old_value', filter, params);
+    const entered = matches(newValueOf('h', '$1'), filter, params);
+    const left = matches(oldValueOf('h', '$1'), filter, params);
     const rows: {
       txid: string;
       seq: string;
@@ -194,11 +203,17 @@ export class AudienceRepository {
       at: Date;
       tag_version: number;
     }[] = await this.dataSource.query(
-      `SELECT txid, seq, customer_id, ${entered} AS entered, at, tag_version FROM tag_event
-        WHERE tag_id = $1 AND (txid, seq) > ($2::bigint, $3::bigint)
-          AND txid < $5::bigint
+      // In (txid, seq) order of the rows, which is the changes' order: a row's changes are numbered
+      // within its block of the sequence. The coarse bound lets the feed index start at the cursor.
+      `SELECT h.txid, ${changeSeqOf('h', '$1')} AS seq, h.customer_id, ${entered} AS entered, h.at,
+              ${tagVersionOf('h', '$1')} AS tag_version
+         FROM tag_history h
+        WHERE ${changedTag('h', '$1')}
+          AND (h.txid, h.seq) > ($2::bigint, $3::bigint - ${MAX_CHANGES_PER_ROW})
+          AND (h.txid, ${changeSeqOf('h', '$1')}) > ($2::bigint, $3::bigint)
+          AND h.txid < $5::bigint
           AND (${left}) <> (${entered})
-        ORDER BY txid, seq LIMIT $4`,
+        ORDER BY h.txid, h.seq LIMIT $4`,
       params,
     );
     return rows.map((row) => ({

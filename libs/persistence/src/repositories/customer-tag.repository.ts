@@ -4,6 +4,10 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { TagEventCause } from '../entities';
 import { appendSizeRollup } from './audience-size.repository';
 import type { CustomerRange } from './evaluation-lock.repository';
+import { changesOfRows } from './tag-history.sql';
+
+// A tag's change as tag_history stores it: [old value, new value, definition version].
+type HistoryChange = [unknown, unknown, number];
 
 export interface RangeTag {
   value: unknown;
@@ -29,7 +33,7 @@ export interface CustomerTagChange extends TagChange {
   profileVersion: number;
 }
 
-// Current tags (customer_tag) and the history every change of them leaves (tag_event, with its size
+// Current tags (customer_tag) and the history every change of them leaves (tag_history, with its size
 // rollup rows), written together. The profile locks every writer takes first are
 // EvaluationLockRepository's; the CRM lookup and a customer's history are read in libs/serving.
 @Injectable()
@@ -82,22 +86,24 @@ export class CustomerTagRepository {
         [unset.map((c) => c.customerId), unset.map((c) => c.tagId)],
       );
     }
-    // The history rows and their size rollup rows, in one statement (see audience-size.repository).
+    // The history, one row per customer, and its size rollup rows, in one statement.
+    const history = new Map<string, { changes: Record<string, HistoryChange>; profileVersion: number }>();
+    for (const change of changes) {
+      let row = history.get(change.customerId);
+      if (!row) history.set(change.customerId, (row = { changes: {}, profileVersion: change.profileVersion }));
+      row.changes[change.tagId] = [change.oldValue, change.newValue, change.tagVersion];
+    }
     await manager.query(
       `WITH written AS (
-         INSERT INTO tag_event (customer_id, tag_id, old_value, new_value, tag_version, profile_version, cause, run_id)
-         SELECT e.customer_id, e.tag_id, e.old_value, e.new_value, e.tag_version, e.profile_version, $7, $8
-           FROM unnest($1::varchar[], $2::varchar[], $3::jsonb[], $4::jsonb[], $5::int[], $6::bigint[])
-                AS e(customer_id, tag_id, old_value, new_value, tag_version, profile_version)
-         RETURNING tag_id, old_value, new_value, at, cause)
-       ${appendSizeRollup('written')}`,
+         INSERT INTO tag_history (customer_id, tag_ids, changes, profile_version, cause, run_id)
+         SELECT h.customer_id, ARRAY(SELECT jsonb_object_keys(h.changes)), h.changes, h.profile_version, $4, $5
+           FROM unnest($1::varchar[], $2::jsonb[], $3::bigint[]) AS h(customer_id, changes, profile_version)
+         RETURNING tag_ids, changes, at, cause)
+       ${appendSizeRollup(`${changesOfRows('written')} c`)}`,
       [
-        changes.map((c) => c.customerId),
-        changes.map((c) => c.tagId),
-        changes.map((c) => (c.oldValue === null ? null : JSON.stringify(c.oldValue))),
-        changes.map((c) => (c.newValue === null ? null : JSON.stringify(c.newValue))),
-        changes.map((c) => c.tagVersion),
-        changes.map((c) => c.profileVersion),
+        [...history.keys()],
+        [...history.values()].map((row) => JSON.stringify(row.changes)),
+        [...history.values()].map((row) => row.profileVersion),
         context.cause,
         context.runId,
       ],
@@ -129,7 +135,7 @@ export class CustomerTagRepository {
     return byCustomer;
   }
 
-  // Retirement: removes the tags from the customers of the range, each removal a history row; their
+  // Retirement: removes the tags from the customers of the range, each removal a change in history; their
   // digests become unknown.
   async removeTags(
     tagIds: readonly string[],
@@ -146,12 +152,14 @@ export class CustomerTagRepository {
          UPDATE customer_profile SET tag_digest = NULL
           WHERE customer_id IN (SELECT customer_id FROM removed) AND tag_digest IS NOT NULL),
        written AS (
-         INSERT INTO tag_event (customer_id, tag_id, old_value, new_value, tag_version, profile_version, cause, run_id)
-         SELECT r.customer_id, r.tag_id, r.value, NULL, r.tag_version, p.version, 'definition', $4
+         INSERT INTO tag_history (customer_id, tag_ids, changes, profile_version, cause, run_id)
+         SELECT r.customer_id, array_agg(r.tag_id),
+                jsonb_object_agg(r.tag_id, jsonb_build_array(r.value, NULL, r.tag_version)), p.version, 'definition', $4
            FROM removed r JOIN customer_profile p ON p.customer_id = r.customer_id
-         RETURNING tag_id, old_value, new_value, at, cause),
-       sized AS (${appendSizeRollup('written')})
-       SELECT 1 FROM written`,
+          GROUP BY r.customer_id, p.version
+         RETURNING tag_ids, changes, at, cause),
+       sized AS (${appendSizeRollup(`${changesOfRows('written')} c`)})
+       SELECT 1 FROM written w CROSS JOIN LATERAL unnest(w.tag_ids)`,
       [tagIds, range.afterCustomerId, range.lastCustomerId, context.runId],
     );
     return rows.length;

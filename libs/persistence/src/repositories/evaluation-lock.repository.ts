@@ -40,7 +40,7 @@ export class EvaluationLockRepository {
     return this.dataSource.transaction(work);
   }
 
-  // A run chunk's transaction. It commits synchronously like every writer of tag_event: a changes
+  // A run chunk's transaction. It commits synchronously like every writer of history: a changes
   // feed may hand out a row as soon as its transaction has committed, so the commit must survive a
   // crash (with synchronous_commit = off a crash could take back a change a consumer has seen, and the
   // chunk's rerun need not reproduce it).
