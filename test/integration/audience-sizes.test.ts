@@ -99,7 +99,9 @@ describe('audience sizes over time', () => {
         async ({ customers, erased, compactAfterHistory, todayChange, retireScore }) => {
           run += 1;
           const prefix = `SZ${run}-`;
-          await db.query(`DELETE FROM tag_history; DELETE FROM audience_size_delta; DELETE FROM customer_tag`);
+          await db.query(
+            `DELETE FROM tag_history; DELETE FROM audience_size_delta; DELETE FROM customer_tag`,
+          );
           await db.query(`DELETE FROM customer_profile`);
           for (let c = 0; c < customers.length; c += 1) {
             const customerId = `${prefix}${c}`;
@@ -148,15 +150,19 @@ describe('audience sizes over time', () => {
             const held = await tags.current(customerId);
             const optedOut = held.find((tag) => tag.tagId === 'opted_out');
             await locks.transaction((manager) =>
-              tags.applyBulkChanges(
+              tags.applyChanges(
                 [
                   {
                     customerId,
-                    tagId: 'opted_out',
-                    oldValue: optedOut ? true : null,
-                    newValue: optedOut ? null : true,
-                    tagVersion: 1,
                     profileVersion: 1,
+                    changes: [
+                      {
+                        tagId: 'opted_out',
+                        oldValue: optedOut ? true : null,
+                        newValue: optedOut ? null : true,
+                        tagVersion: 1,
+                      },
+                    ],
                   },
                 ],
                 { cause: 'profile', runId: null },

@@ -67,8 +67,8 @@ export class CustomerEvaluationService {
           only,
         });
         for (const tagId of failed) ruleErrorsTotal.inc({ tag: tagId });
-        await this.tags.applyBulkChanges(
-          changes.map((change) => ({ ...change, customerId, profileVersion: locked.version })),
+        await this.tags.applyChanges(
+          [{ customerId, profileVersion: locked.version, changes }],
           { cause, runId: null },
           manager,
         );

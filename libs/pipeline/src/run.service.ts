@@ -18,7 +18,7 @@ import {
   SandboxRepository,
   TagDefinitionRepository,
   type ChunkRange,
-  type CustomerTagChange,
+  type CustomerChanges,
   type UnlockedProfile,
   type EvaluationRunEntity,
   type RunKind,
@@ -369,7 +369,8 @@ export class RunService {
               customerIds: unsettled,
             })
           : new Map<string, Map<string, TagState>>();
-      const changes: CustomerTagChange[] = [];
+      const written: CustomerChanges[] = [];
+      let changed = 0;
       const evaluated: { customerId: string; version: number; tagDigest: string }[] = [];
       const ruleErrors: Record<string, { count: number; example: string }> = {};
       let failedCustomers = 0;
@@ -388,20 +389,26 @@ export class RunService {
           });
           entry.count += 1;
         }
-        for (const change of customerChanges)
-          changes.push({ ...change, customerId, profileVersion: version });
+        if (customerChanges.length > 0) {
+          written.push({ customerId, profileVersion: version, changes: customerChanges });
+          changed += customerChanges.length;
+        }
         if (wholeCatalog) {
           evaluated.push({ customerId, version, tagDigest: digestAfter(current, customerChanges) });
         }
       }
-      await this.tags.applyBulkChanges(changes, { cause: CAUSE_OF_RUN[run.kind], runId: run.id }, manager);
+      await this.tags.applyChanges(written, { cause: CAUSE_OF_RUN[run.kind], runId: run.id }, manager);
       // Every active tag was evaluated on the current profile: no evaluation is pending any more, and
       // the digests describe the tags now held. A partial run leaves the digests it changed unknown.
       if (wholeCatalog) await this.locks.markEvaluated(evaluated, manager);
-      else await this.locks.forgetDigests([...new Set(changes.map((change) => change.customerId))], manager);
+      else
+        await this.locks.forgetDigests(
+          written.map((customer) => customer.customerId),
+          manager,
+        );
       const counts = {
         customers: settled + profiles.length,
-        changed: changes.length + removed,
+        changed: changed + removed,
         failed: failedCustomers,
         ruleErrors,
       };

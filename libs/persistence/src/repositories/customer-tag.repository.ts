@@ -6,9 +6,6 @@ import { appendSizeRollup } from './audience-size.repository';
 import type { CustomerRange } from './evaluation-lock.repository';
 import { changesOfRows } from './tag-history.sql';
 
-// A tag's change as tag_history stores it: [old value, new value, definition version].
-type HistoryChange = [unknown, unknown, number];
-
 export interface RangeTag {
   value: unknown;
   tagVersion: number;
@@ -28,9 +25,29 @@ export interface TagChange {
   tagVersion: number;
 }
 
-export interface CustomerTagChange extends TagChange {
+// What one evaluation of a customer writes: its changes, made from one version of its profile.
+export interface CustomerChanges {
   customerId: string;
   profileVersion: number;
+  changes: readonly TagChange[];
+}
+
+// The customers' changes as one JSON document: an array of {customer_id, profile_version, changes}
+// where changes is the history row's own {tag_id: [old_value, new_value, tag_version]}. Built as
+// text: V8's JSON.stringify of each small value is far cheaper than pg serialising 40,000-element
+// arrays, and Postgres parses one jsonb value once for every statement that reads it.
+export function changesDocument(customers: readonly CustomerChanges[]): string {
+  const parts: string[] = [];
+  for (const { customerId, profileVersion, changes } of customers) {
+    if (changes.length === 0) continue;
+    let text = `{"customer_id":${JSON.stringify(customerId)},"profile_version":${profileVersion},"changes":{`;
+    for (let i = 0; i < changes.length; i += 1) {
+      const { tagId, oldValue, newValue, tagVersion } = changes[i];
+      text += `${i === 0 ? '' : ','}${JSON.stringify(tagId)}:[${JSON.stringify(oldValue)},${JSON.stringify(newValue)},${tagVersion}]`;
+    }
+    parts.push(`${text}}}`);
+  }
+  return `[${parts.join(',')}]`;
 }
 
 // Current tags (customer_tag) and the history every change of them leaves (tag_history, with its size
@@ -55,58 +72,36 @@ export class CustomerTagRepository {
     }));
   }
 
-  // Many customers' changes at once, set-based: upserts, deletes and history rows in three statements.
-  async applyBulkChanges(
-    changes: readonly CustomerTagChange[],
+  // Many customers' changes at once, in one statement over one JSON document (changesDocument):
+  // the current tags upserted and deleted, one history row per customer, and its size rollup rows.
+  // The CTEs touch disjoint rows (a tag is either set or unset), so one snapshot serves them all.
+  async applyChanges(
+    customers: readonly CustomerChanges[],
     context: { cause: TagEventCause; runId: string | null },
     manager: EntityManager,
   ): Promise<void> {
-    if (changes.length === 0) return;
-    const set = changes.filter((change) => change.newValue !== null);
-    const unset = changes.filter((change) => change.newValue === null);
-    if (set.length > 0) {
-      await manager.query(
-        `INSERT INTO customer_tag (customer_id, tag_id, value, tag_version, since)
-         SELECT t.customer_id, t.tag_id, t.value, t.tag_version, now()
-           FROM unnest($1::varchar[], $2::varchar[], $3::jsonb[], $4::int[]) AS t(customer_id, tag_id, value, tag_version)
-         ON CONFLICT (customer_id, tag_id)
-         DO UPDATE SET value = excluded.value, tag_version = excluded.tag_version, since = excluded.since`,
-        [
-          set.map((c) => c.customerId),
-          set.map((c) => c.tagId),
-          set.map((c) => JSON.stringify(c.newValue)),
-          set.map((c) => c.tagVersion),
-        ],
-      );
-    }
-    if (unset.length > 0) {
-      await manager.query(
-        `DELETE FROM customer_tag AS t USING unnest($1::varchar[], $2::varchar[]) AS u(customer_id, tag_id)
-          WHERE t.customer_id = u.customer_id AND t.tag_id = u.tag_id`,
-        [unset.map((c) => c.customerId), unset.map((c) => c.tagId)],
-      );
-    }
-    // The history, one row per customer, and its size rollup rows, in one statement.
-    const history = new Map<string, { changes: Record<string, HistoryChange>; profileVersion: number }>();
-    for (const change of changes) {
-      let row = history.get(change.customerId);
-      if (!row) history.set(change.customerId, (row = { changes: {}, profileVersion: change.profileVersion }));
-      row.changes[change.tagId] = [change.oldValue, change.newValue, change.tagVersion];
-    }
+    if (!customers.some((customer) => customer.changes.length > 0)) return;
     await manager.query(
-      `WITH written AS (
+      `WITH input AS (
+         SELECT i.customer_id COLLATE "C" AS customer_id, i.profile_version, i.changes
+           FROM jsonb_to_recordset($1::jsonb) AS i(customer_id varchar, profile_version bigint, changes jsonb)),
+       change AS (
+         SELECT i.customer_id, c.key::varchar COLLATE "C" AS tag_id, c.value -> 1 AS new_value, (c.value ->> 2)::int AS tag_version
+           FROM input i CROSS JOIN LATERAL jsonb_each(i.changes) AS c),
+       upserted AS (
+         INSERT INTO customer_tag (customer_id, tag_id, value, tag_version, since)
+         SELECT customer_id, tag_id, new_value, tag_version, now() FROM change WHERE new_value <> 'null'::jsonb
+         ON CONFLICT (customer_id, tag_id)
+         DO UPDATE SET value = excluded.value, tag_version = excluded.tag_version, since = excluded.since),
+       deleted AS (
+         DELETE FROM customer_tag AS t USING change AS u
+          WHERE u.new_value = 'null'::jsonb AND t.customer_id = u.customer_id AND t.tag_id = u.tag_id),
+       written AS (
          INSERT INTO tag_history (customer_id, tag_ids, changes, profile_version, cause, run_id)
-         SELECT h.customer_id, ARRAY(SELECT jsonb_object_keys(h.changes)), h.changes, h.profile_version, $4, $5
-           FROM unnest($1::varchar[], $2::jsonb[], $3::bigint[]) AS h(customer_id, changes, profile_version)
+         SELECT customer_id, ARRAY(SELECT jsonb_object_keys(changes)), changes, profile_version, $2, $3 FROM input
          RETURNING tag_ids, changes, at, cause)
        ${appendSizeRollup(`${changesOfRows('written')} c`)}`,
-      [
-        [...history.keys()],
-        [...history.values()].map((row) => JSON.stringify(row.changes)),
-        [...history.values()].map((row) => row.profileVersion),
-        context.cause,
-        context.runId,
-      ],
+      [changesDocument(customers), context.cause, context.runId],
     );
   }
 

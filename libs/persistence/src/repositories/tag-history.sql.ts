@@ -7,11 +7,14 @@ export const MAX_CHANGES_PER_ROW = 4096;
 
 // A change's old value, new value and definition version in history row `h` for tag `tag` (SQL
 // expressions; NULL when there is no value).
-export const oldValueOf = (h: string, tag: string) => `nullif(${h}.changes -> (${tag})::text -> 0, 'null'::jsonb)`;
-export const newValueOf = (h: string, tag: string) => `nullif(${h}.changes -> (${tag})::text -> 1, 'null'::jsonb)`;
+export const oldValueOf = (h: string, tag: string) =>
+  `nullif(${h}.changes -> (${tag})::text -> 0, 'null'::jsonb)`;
+export const newValueOf = (h: string, tag: string) =>
+  `nullif(${h}.changes -> (${tag})::text -> 1, 'null'::jsonb)`;
 export const tagVersionOf = (h: string, tag: string) => `(${h}.changes -> (${tag})::text ->> 2)::int`;
 // The change's own seq (unique with txid, as a tag_event row's was).
-export const changeSeqOf = (h: string, tag: string) => `(${h}.seq + array_position(${h}.tag_ids, (${tag})::varchar COLLATE "C") - 1)`;
+export const changeSeqOf = (h: string, tag: string) =>
+  `(${h}.seq + array_position(${h}.tag_ids, (${tag})::varchar COLLATE "C") - 1)`;
 // Rows of `h` that changed `tag`: a condition the GIN index on tag_ids answers.
 export const changedTag = (h: string, tag: string) => `${h}.tag_ids @> ARRAY[(${tag})::varchar COLLATE "C"]`;
 // Rows of `h` that changed any of `tags` (a varchar[] expression).
