@@ -31,16 +31,7 @@ export class TagHistory1764630000000 implements MigrationInterface {
         CONSTRAINT tag_history_changes_check CHECK (cardinality(tag_ids) BETWEEN 1 AND ${MAX_CHANGES_PER_ROW})
       ) PARTITION BY RANGE (at)`);
     await queryRunner.query(`CREATE TABLE tag_history_default PARTITION OF tag_history DEFAULT`);
-    // The same monthly partitions tag_event had.
-    const months: { name: string; bound: string }[] = await queryRunner.query(`
-      SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound
-        FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-       WHERE i.inhparent = 'tag_event'::regclass AND c.relname ~ '^tag_event_y[0-9]{4}m[0-9]{2}$'`);
-    for (const { name, bound } of months) {
-      await queryRunner.query(
-        `CREATE TABLE ${name.replace(/^tag_event_/, 'tag_history_')} PARTITION OF tag_history ${bound}`,
-      );
-    }
+    await copyMonthlyPartitions(queryRunner, 'tag_event', 'tag_history');
     // Existing history converted in place: each row a row of one change with its own seq.
     await queryRunner.query(`
       INSERT INTO tag_history (customer_id, seq, at, txid, tag_ids, changes, profile_version, cause, run_id)
@@ -54,7 +45,9 @@ export class TagHistory1764630000000 implements MigrationInterface {
     await queryRunner.query(`CREATE INDEX tag_history_tags_idx ON tag_history USING gin (tag_ids)`);
     await queryRunner.query(`ALTER SEQUENCE tag_event_seq INCREMENT BY ${MAX_CHANGES_PER_ROW}`);
     await queryRunner.query(`ALTER SEQUENCE tag_event_seq RENAME TO tag_history_seq`);
-    await queryRunner.query(`ALTER TABLE tag_history ALTER COLUMN seq SET DEFAULT nextval('tag_history_seq')`);
+    await queryRunner.query(
+      `ALTER TABLE tag_history ALTER COLUMN seq SET DEFAULT nextval('tag_history_seq')`,
+    );
     await queryRunner.query(`
       CREATE VIEW tag_event AS
       SELECT h.customer_id, h.seq + u.ord - 1 AS seq, h.at, u.tag_id,
@@ -118,15 +111,7 @@ export class TagHistory1764630000000 implements MigrationInterface {
         CONSTRAINT tag_event_pkey PRIMARY KEY (customer_id, seq, at)
       ) PARTITION BY RANGE (at)`);
     await queryRunner.query(`CREATE TABLE tag_event_default PARTITION OF tag_event DEFAULT`);
-    const months: { name: string; bound: string }[] = await queryRunner.query(`
-      SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound
-        FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-       WHERE i.inhparent = 'tag_history'::regclass AND c.relname ~ '^tag_history_y[0-9]{4}m[0-9]{2}$'`);
-    for (const { name, bound } of months) {
-      await queryRunner.query(
-        `CREATE TABLE ${name.replace(/^tag_history_/, 'tag_event_')} PARTITION OF tag_event ${bound}`,
-      );
-    }
+    await copyMonthlyPartitions(queryRunner, 'tag_history', 'tag_event');
     await queryRunner.query(`INSERT INTO tag_event SELECT * FROM tag_event_rows`);
     await queryRunner.query(`DROP TABLE tag_event_rows`);
     await queryRunner.query(`DROP TABLE tag_history`);
@@ -145,6 +130,19 @@ export class TagHistory1764630000000 implements MigrationInterface {
     await queryRunner.query(
       `GRANT EXECUTE ON FUNCTION tagforge_ensure_history_partition(text, timestamptz, timestamptz) TO tagforge_app`,
     );
+  }
+}
+
+// The monthly partitions `from` has (named <from>_yYYYYmMM), created for `to` with the same bounds.
+async function copyMonthlyPartitions(queryRunner: QueryRunner, from: string, to: string): Promise<void> {
+  const months: { name: string; bound: string }[] = await queryRunner.query(
+    `SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound
+       FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+      WHERE i.inhparent = $1::regclass AND c.relname ~ ('^' || $1 || '_y[0-9]{4}m[0-9]{2}$')`,
+    [from],
+  );
+  for (const { name, bound } of months) {
+    await queryRunner.query(`CREATE TABLE ${to}${name.slice(from.length)} PARTITION OF ${to} ${bound}`);
   }
 }
 
