@@ -132,8 +132,9 @@ describe('concurrent writers', () => {
       .set(auth())
       .send({ deposits: { balance: 50 } })
       .expect(200);
-    // The evaluation locks the profile and stops before writing its tags ...
-    await race.pauseBeforeInsertInto('customer_tag');
+    // The evaluation locks the profile and stops in the statement that writes its tags (its history
+    // row: the tag's row changes value, an UPDATE the insert hook does not see) ...
+    await race.pauseBeforeInsertInto('tag_history');
     const evaluated = evaluation.evaluate('RETIRE-EVAL');
     await race.waitForBlocked();
     // ... while the tag is retired and the retirement's chunk runs over the same customer.

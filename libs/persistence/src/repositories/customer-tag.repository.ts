@@ -73,8 +73,11 @@ export class CustomerTagRepository {
   }
 
   // Many customers' changes at once, in one statement over one JSON document (changesDocument):
-  // the current tags upserted and deleted, one history row per customer, and its size rollup rows.
-  // The CTEs touch disjoint rows (a tag is either set or unset), so one snapshot serves them all.
+  // the current tags inserted, updated and deleted, one history row per customer, and its size
+  // rollup rows. The changes were diffed against the tags read under the customers' profile locks,
+  // which every writer of tags holds: a change from no value has no row to conflict with, so it is a
+  // plain INSERT (INSERT ... ON CONFLICT DO UPDATE took twice as long for a first evaluation's rows,
+  // docs/performance.md), and the CTEs touch disjoint rows, so one snapshot serves them all.
   async applyChanges(
     customers: readonly CustomerChanges[],
     context: { cause: TagEventCause; runId: string | null },
@@ -86,13 +89,18 @@ export class CustomerTagRepository {
          SELECT i.customer_id COLLATE "C" AS customer_id, i.profile_version, i.changes
            FROM jsonb_to_recordset($1::jsonb) AS i(customer_id varchar, profile_version bigint, changes jsonb)),
        change AS (
-         SELECT i.customer_id, c.key::varchar COLLATE "C" AS tag_id, c.value -> 1 AS new_value, (c.value ->> 2)::int AS tag_version
+         SELECT i.customer_id, c.key::varchar COLLATE "C" AS tag_id, c.value -> 0 AS old_value,
+                c.value -> 1 AS new_value, (c.value ->> 2)::int AS tag_version
            FROM input i CROSS JOIN LATERAL jsonb_each(i.changes) AS c),
-       upserted AS (
+       inserted AS (
          INSERT INTO customer_tag (customer_id, tag_id, value, tag_version, since)
-         SELECT customer_id, tag_id, new_value, tag_version, now() FROM change WHERE new_value <> 'null'::jsonb
-         ON CONFLICT (customer_id, tag_id)
-         DO UPDATE SET value = excluded.value, tag_version = excluded.tag_version, since = excluded.since),
+         SELECT customer_id, tag_id, new_value, tag_version, now() FROM change
+          WHERE old_value = 'null'::jsonb AND new_value <> 'null'::jsonb),
+       updated AS (
+         UPDATE customer_tag AS t SET value = u.new_value, tag_version = u.tag_version, since = now()
+           FROM change AS u
+          WHERE u.old_value <> 'null'::jsonb AND u.new_value <> 'null'::jsonb
+            AND t.customer_id = u.customer_id AND t.tag_id = u.tag_id),
        deleted AS (
          DELETE FROM customer_tag AS t USING change AS u
           WHERE u.new_value = 'null'::jsonb AND t.customer_id = u.customer_id AND t.tag_id = u.tag_id),
