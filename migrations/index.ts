@@ -8,6 +8,7 @@ import { Trust1764400000000 } from './1764400000000-trust';
 import { Destinations1764600000000 } from './1764600000000-destinations';
 import { Insights1764610000000 } from './1764610000000-insights';
 import { Campaigns1764620000000 } from './1764620000000-campaigns';
+import { TagHistory1764630000000 } from './1764630000000-tag-history';
 
 // Listed explicitly (not globbed) so the built app and the tests load exactly these, in order.
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   Destinations1764600000000,
   Insights1764610000000,
   Campaigns1764620000000,
+  TagHistory1764630000000,
 ];

@@ -419,7 +419,7 @@ export async function loadPopulation(
   const vacuumStarted = performance.now();
   await environment.db.query('VACUUM (ANALYZE) customer_tag');
   await environment.db.query('VACUUM (ANALYZE) customer_profile');
-  await environment.db.query('ANALYZE tag_event');
+  await environment.db.query('ANALYZE tag_history');
   progress(`vacuum analyze in ${((performance.now() - vacuumStarted) / 1000).toFixed(1)} s`);
   return { loadSeconds, recomputeSeconds };
 }

@@ -1,7 +1,7 @@
 import autocannon from 'autocannon';
 import { Pool } from 'pg';
-// The prepared statement CustomerTagRepository.currentOfCustomer sends for one lookup.
-import { CUSTOMER_TAGS_STATEMENT } from '@tagforge/persistence';
+// The prepared statement CustomerLookupRepository.currentOfCustomer sends for one lookup.
+import { CUSTOMER_TAGS_STATEMENT } from '@tagforge/serving';
 import {
   argument,
   BenchEnvironment,
@@ -41,7 +41,7 @@ const MEMBERS_PAGE_SQL = `SELECT customer_id, since FROM customer_tag
   WHERE tag_id = $1 AND ($2::varchar IS NULL OR customer_id > $2) ORDER BY customer_id LIMIT $3`;
 const EXPORT_PAGE = 10_000;
 const SIZE_SQL = `SELECT count(*)::int AS n FROM customer_tag WHERE tag_id = $1`;
-const LAST_CHANGED_SQL = `SELECT at FROM tag_event WHERE tag_id = $1 ORDER BY txid DESC, seq DESC LIMIT 1`;
+const LAST_CHANGED_SQL = `SELECT at FROM tag_history WHERE tag_ids @> ARRAY[$1::varchar] ORDER BY txid DESC, seq DESC LIMIT 1`;
 
 interface Options {
   customers: number;

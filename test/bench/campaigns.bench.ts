@@ -7,7 +7,7 @@ import { describePostgres } from './postgres-settings';
 // "A campaign report over a 200,000-member campaign at 1,000,000 customers in under a second"
 // (issue 16), beside a plain-SQL peer in the same run. The population is written in SQL (this bench
 // measures the campaign paths, not evaluation): 1M profiles, a segment of 200k, a category tag over
-// everyone (with its first events in tag_event, and 1 % of members changed after the freeze), a
+// everyone (with its first events in tag_history, and 1 % of members changed after the freeze), a
 // boolean outcome tag, and the campaign's outcomes. Then, through the API in this process:
 //   (a) POST /v1/campaigns: the freeze of 200k members with the split in SQL
 //   (b) POST /v1/campaigns/{id}/outcomes: one batch of 10,000 NDJSON lines
@@ -93,8 +93,9 @@ async function populate(db: Client): Promise<void> {
     [CUSTOMERS, STEP],
   );
   await db.query(
-    `INSERT INTO tag_event (customer_id, tag_id, old_value, new_value, tag_version, profile_version, cause)
-     SELECT customer_id, tag_id, NULL, value, 1, 1, 'profile' FROM customer_tag`,
+    `INSERT INTO tag_history (customer_id, tag_ids, changes, profile_version, cause)
+     SELECT customer_id, array_agg(tag_id), jsonb_object_agg(tag_id, jsonb_build_array(NULL, value, 1)), 1, 'profile'
+       FROM customer_tag GROUP BY customer_id`,
   );
   await db.query(`ANALYZE`);
   await db.query(`RESET synchronous_commit`);
@@ -184,12 +185,13 @@ async function main(): Promise<void> {
        UPDATE customer_tag SET value = '"branch"' WHERE tag_id = 'bench_channel'
           AND customer_id IN (SELECT customer_id FROM campaign_member WHERE campaign_id = $1 AND abs(hashtext(customer_id)) % 100 = 1)
        RETURNING customer_id)
-     INSERT INTO tag_event (customer_id, tag_id, old_value, new_value, tag_version, profile_version, cause)
-     SELECT customer_id, 'bench_channel', '"sms"', '"branch"', 1, 2, 'profile' FROM changed`,
+     INSERT INTO tag_history (customer_id, tag_ids, changes, profile_version, cause)
+     SELECT customer_id, ARRAY['bench_channel']::varchar[], '{"bench_channel": ["sms", "branch", 1]}', 2, 'profile'
+       FROM changed`,
     [campaign],
   );
   // This cluster runs with autovacuum off: vacuum as it would have, so index-only scans stay index-only.
-  await sql.query(`VACUUM ANALYZE campaign_member, campaign_outcome, customer_tag, tag_event`);
+  await sql.query(`VACUUM ANALYZE campaign_member, campaign_outcome, customer_tag, tag_history`);
 
   progress(`(b) one batch of 10,000 outcome lines, ${REPEAT} times`);
   const { rows: members } = await sql.query<{ customer_id: string }>(

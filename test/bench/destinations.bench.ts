@@ -330,7 +330,9 @@ async function main(): Promise<void> {
     await activate(2, { '>=': [{ var: 'deposits.balance' }, 0] });
     const runSeconds = (performance.now() - runStarted) / 1000;
     const rows = (
-      await db.query(`SELECT count(*)::int AS n FROM tag_event WHERE tag_id = 'bench_bulk_member'`)
+      await db.query(
+        `SELECT count(*)::int AS n FROM tag_history WHERE tag_ids @> ARRAY['bench_bulk_member']::varchar[]`,
+      )
     ).rows[0].n as number;
     progress(`(b) activation run: ${rows} changes in ${runSeconds.toFixed(1)} s; delivering`);
     const deliveryStarted = performance.now();
@@ -347,8 +349,10 @@ async function main(): Promise<void> {
     let floorEvents = 0;
     for (;;) {
       const page = await db.query(
-        `SELECT txid::text AS txid, seq::text AS seq, customer_id, new_value IS NOT NULL AS entered, at
-           FROM tag_event WHERE tag_id = 'bench_bulk_member' AND (txid, seq) > ($1::bigint, $2::bigint)
+        `SELECT txid::text AS txid, (seq + array_position(tag_ids, 'bench_bulk_member') - 1)::text AS seq,
+                customer_id, changes -> 'bench_bulk_member' ->> 1 IS NOT NULL AS entered, at
+           FROM tag_history WHERE tag_ids @> ARRAY['bench_bulk_member']::varchar[]
+            AND (txid, seq) > ($1::bigint, $2::bigint)
           ORDER BY txid, seq LIMIT $3`,
         [after.txid, after.seq, batch],
       );

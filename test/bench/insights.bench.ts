@@ -15,7 +15,7 @@ import { describePostgres } from './postgres-settings';
 
 // Insights over a large population, each figure beside a plain-SQL peer in the same run:
 //   sizes      GET /v1/audiences/high_intent_loan_demand/sizes, 90 daily points (from the rollup);
-//              peer: one statement over tag_event, daily net changes summed by a window;
+//              peer: one statement over tag_history, daily net changes summed by a window;
 //   overlap    POST /v1/insights/overlap of the 8 headline segments (one pass, masks per customer);
 //              peer: 28 pairwise joins of customer_tag plus 8 counts;
 //   count      POST /v1/insights/count "high intent AND low risk AND NOT do-not-market" with a sample;
@@ -82,8 +82,10 @@ function figures(now: number): Figure[] {
           await db.query(
             `SELECT day, sum(delta) OVER (ORDER BY day) AS size FROM (
                SELECT ${SIZE_DAY('at')} AS day,
-                      sum(CASE WHEN old_value IS NULL THEN 1 WHEN new_value IS NULL THEN -1 ELSE 0 END) AS delta
-                 FROM tag_event WHERE tag_id = 'high_intent_loan_demand' AND cause <> 'erasure' GROUP BY 1) d
+                      sum(CASE WHEN changes -> 'high_intent_loan_demand' ->> 0 IS NULL THEN 1
+                               WHEN changes -> 'high_intent_loan_demand' ->> 1 IS NULL THEN -1 ELSE 0 END) AS delta
+                 FROM tag_history WHERE tag_ids @> ARRAY['high_intent_loan_demand']::varchar[] AND cause <> 'erasure'
+                GROUP BY 1) d
              ORDER BY day`,
           )
         ).rows,
@@ -259,9 +261,11 @@ async function load(
         tagRows,
       );
       await client.query(
-        `INSERT INTO tag_event (customer_id, tag_id, old_value, new_value, tag_version, profile_version, cause, at)
-         SELECT e.customer_id, e.tag_id, e.old_value, e.new_value, 1, 1, 'profile', e.at
-           FROM unnest($1::varchar[], $2::varchar[], $3::jsonb[], $4::jsonb[], $5::timestamptz[]) AS e(customer_id, tag_id, old_value, new_value, at)`,
+        `INSERT INTO tag_history (customer_id, at, tag_ids, changes, profile_version, cause)
+         SELECT e.customer_id, e.at, array_agg(e.tag_id),
+                jsonb_object_agg(e.tag_id, jsonb_build_array(e.old_value, e.new_value, 1)), 1, 'profile'
+           FROM unnest($1::varchar[], $2::varchar[], $3::jsonb[], $4::jsonb[], $5::timestamptz[]) AS e(customer_id, tag_id, old_value, new_value, at)
+          GROUP BY e.customer_id, e.at`,
         events,
       );
       if ((first + BATCH) % 200_000 === 0) progress(`loaded ${first + BATCH}/${customers} customers`);
@@ -276,7 +280,7 @@ async function load(
      SELECT tag_id, ${SIZE_DAY('at')}, old_value, new_value, count(*) FROM tag_event WHERE cause <> 'erasure' GROUP BY 1, 2, 3, 4`,
   );
   const rollupSeconds = (performance.now() - rollupStarted) / 1000;
-  for (const table of ['customer_profile', 'customer_tag', 'tag_event', 'audience_size_delta']) {
+  for (const table of ['customer_profile', 'customer_tag', 'tag_history', 'audience_size_delta']) {
     await environment.db.query(`VACUUM (ANALYZE) ${table}`);
   }
   return { evaluateSeconds, loadSeconds: (performance.now() - loadStarted) / 1000, rollupSeconds };
@@ -298,7 +302,7 @@ async function main(): Promise<void> {
   try {
     await environment.stopWorker();
     const { rows } = await environment.db.query<{ n: number; at: Date | null }>(
-      `SELECT count(*)::int AS n, max(at) AS at FROM customer_profile p, LATERAL (SELECT max(at) AS at FROM tag_event) e WHERE p.version > 0`,
+      `SELECT count(*)::int AS n, max(at) AS at FROM customer_profile p, LATERAL (SELECT max(at) AS at FROM tag_history) e WHERE p.version > 0`,
     );
     let loading: Awaited<ReturnType<typeof load>> | null = null;
     let now = Date.now();

@@ -23,7 +23,7 @@ export class ServiceProcess {
     });
   }
 
-  // `nodeArgs` go before the entry (`--cpu-prof`, say).
+  // `nodeArgs`: options for node itself (--cpu-prof is refused in NODE_OPTIONS).
   static start(
     name: string,
     entry: string,

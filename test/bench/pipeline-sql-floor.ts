@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 
 // The plain-SQL peer of (a): how long Postgres alone takes to write the rows a first evaluation
-// writes. A sample of 1,000-customer blocks, spread over the id space, is copied from the tables
+// writes (its customer_tag rows and tag_history rows). A sample of 1,000-customer blocks, spread over the id space, is copied from the tables
 // (a) filled into empty tables with the same columns, defaults and indexes, one transaction per
 // block as a run chunk commits, on `connections` connections at once. No evaluation, no client-side
 // rows, no profile update: the result is a lower bound on (a) for this schema on this machine
@@ -11,7 +11,9 @@ import { Client } from 'pg';
 export interface SqlFloor {
   customers: number;
   tagRows: number;
-  eventRows: number;
+  // tag_history rows, and the changes they hold
+  historyRows: number;
+  changes: number;
   seconds: number;
   // Projected to every customer at the sampled rate.
   projectedSeconds: number;
@@ -19,7 +21,7 @@ export interface SqlFloor {
 
 const BLOCK = 1000;
 const TAG_COPY = 'bench_floor_customer_tag';
-const EVENT_COPY = 'bench_floor_tag_event';
+const HISTORY_COPY = 'bench_floor_tag_history';
 
 export async function measureSqlWriteFloor(
   databaseUrl: string,
@@ -32,9 +34,9 @@ export async function measureSqlWriteFloor(
   await Promise.all(clients.map((client) => client.connect()));
   const [admin] = clients;
   try {
-    await admin.query(`DROP TABLE IF EXISTS ${TAG_COPY}, ${EVENT_COPY}`);
+    await admin.query(`DROP TABLE IF EXISTS ${TAG_COPY}, ${HISTORY_COPY}`);
     await admin.query(`CREATE TABLE ${TAG_COPY} (LIKE customer_tag INCLUDING ALL)`);
-    await admin.query(`CREATE TABLE ${EVENT_COPY} (LIKE tag_event INCLUDING ALL)`);
+    await admin.query(`CREATE TABLE ${HISTORY_COPY} (LIKE tag_history INCLUDING ALL)`);
     const stride = Math.max(1, Math.floor(options.customers / options.sampleCustomers));
     const { rows: blocks } = await admin.query<{ lo: string; hi: string; customers: number }>(
       `SELECT min(customer_id) AS lo, max(customer_id) AS hi, count(*)::int AS customers
@@ -46,7 +48,8 @@ export async function measureSqlWriteFloor(
     );
     let next = 0;
     let tagRows = 0;
-    let eventRows = 0;
+    let historyRows = 0;
+    let changes = 0;
     const copyBlocks = async (client: Client) => {
       for (let index = next++; index < blocks.length; index = next++) {
         const { lo, hi } = blocks[index];
@@ -56,15 +59,17 @@ export async function measureSqlWriteFloor(
           `INSERT INTO ${TAG_COPY} SELECT * FROM customer_tag WHERE customer_id BETWEEN $1 AND $2`,
           [lo, hi],
         );
-        const events = await client.query(
-          `INSERT INTO ${EVENT_COPY} (customer_id, tag_id, old_value, new_value, tag_version, profile_version, cause, run_id)
-           SELECT customer_id, tag_id, old_value, new_value, tag_version, profile_version, cause, run_id
-             FROM tag_event WHERE customer_id BETWEEN $1 AND $2`,
+        const history = await client.query<{ changes: number }>(
+          `INSERT INTO ${HISTORY_COPY} (customer_id, tag_ids, changes, profile_version, cause, run_id)
+           SELECT customer_id, tag_ids, changes, profile_version, cause, run_id
+             FROM tag_history WHERE customer_id BETWEEN $1 AND $2
+           RETURNING cardinality(tag_ids) AS changes`,
           [lo, hi],
         );
         await client.query('COMMIT');
         tagRows += tags.rowCount ?? 0;
-        eventRows += events.rowCount ?? 0;
+        historyRows += history.rowCount ?? 0;
+        changes += history.rows.reduce((sum, row) => sum + row.changes, 0);
       }
     };
     const started = performance.now();
@@ -74,12 +79,13 @@ export async function measureSqlWriteFloor(
     return {
       customers: sampled,
       tagRows,
-      eventRows,
+      historyRows,
+      changes,
       seconds,
       projectedSeconds: (seconds / sampled) * options.customers,
     };
   } finally {
-    await admin.query(`DROP TABLE IF EXISTS ${TAG_COPY}, ${EVENT_COPY}`).catch(() => undefined);
+    await admin.query(`DROP TABLE IF EXISTS ${TAG_COPY}, ${HISTORY_COPY}`).catch(() => undefined);
     await Promise.allSettled(clients.map((client) => client.end()));
   }
 }

@@ -46,6 +46,8 @@ interface Options {
   redisUrl: string;
   keepDatabase: boolean;
   floorSample: number;
+  // --cpu-prof <dir>: each worker writes a V8 CPU profile there when it stops
+  cpuProfileDir: string | undefined;
 }
 
 interface RunView {
@@ -87,6 +89,7 @@ function parseOptions(): Options {
     redisUrl: argument('--redis-url') ?? 'redis://127.0.0.1:6379',
     keepDatabase: process.argv.includes('--keep-database'),
     floorSample: Math.trunc(positive('--floor-sample', Math.min(customers, 100_000))),
+    cpuProfileDir: argument('--cpu-prof'),
   };
 }
 
@@ -262,6 +265,7 @@ async function main(): Promise<void> {
         join(ROOT, 'dist/apps/worker/src/main.js'),
         { ...env, WORKER_METRICS_PORT: String(metricsPort) },
         `${logs}-worker-${index}.log`,
+        options.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`],
       );
       services.push(worker);
       workers.push(worker);
@@ -320,11 +324,12 @@ async function main(): Promise<void> {
     const stored = (
       await db.query(
         `SELECT (SELECT count(*) FROM customer_tag)::bigint AS tags,
-                (SELECT count(*) FROM tag_event)::bigint AS events,
+                (SELECT count(*) FROM tag_history)::bigint AS history,
+                (SELECT sum(cardinality(tag_ids)) FROM tag_history)::bigint AS events,
                 (SELECT count(*) FROM customer_profile WHERE version > evaluated_version)::bigint AS pending,
                 pg_database_size(current_database()) AS bytes`,
       )
-    ).rows[0] as { tags: string; events: string; pending: string; bytes: string };
+    ).rows[0] as { tags: string; history: string; events: string; pending: string; bytes: string };
     // As autovacuum would after (a) rewrote every profile row (its tables here are too young for its
     // thresholds to have fired, and this machine's Postgres runs with autovacuum off).
     const vacuumStarted = performance.now();
@@ -400,7 +405,7 @@ async function main(): Promise<void> {
       );
     }
     out(
-      `    after (a): ${stored.tags} customer_tag rows (in memory ${load.inMemoryTagsSet}), ${stored.events} tag_event rows, ` +
+      `    after (a): ${stored.tags} customer_tag rows (in memory ${load.inMemoryTagsSet}), ${stored.events} changes in ${stored.history} tag_history rows, ` +
         `${stored.pending} customers pending, database ${(Number(stored.bytes) / 2 ** 30).toFixed(2)} GiB`,
     );
     out(
@@ -408,7 +413,7 @@ async function main(): Promise<void> {
         `(${load.inMemorySeconds.toFixed(2)} s); pipeline/in-memory = ${ratioToInMemory.toFixed(4)}`,
     );
     out(
-      `plain-SQL floor of (a): ${floor.tagRows} customer_tag + ${floor.eventRows} tag_event rows of ${floor.customers} ` +
+      `plain-SQL floor of (a): ${floor.tagRows} customer_tag rows + ${floor.historyRows} tag_history rows (${floor.changes} changes) of ${floor.customers} ` +
         `customers copied into tables with the same indexes (${floorConnections} connections, a transaction per 1,000 ` +
         `customers) in ${floor.seconds.toFixed(2)} s; for all ${customers}: ${floor.projectedSeconds.toFixed(1)} s; ` +
         `(a)/floor = ${(first.seconds / floor.projectedSeconds).toFixed(2)}`,

@@ -72,10 +72,10 @@ describe('profile writes are evaluated by the worker', () => {
 
   it('keeps history in monthly partitions created ahead by the worker', async () => {
     const partitions = await db.query(
-      `SELECT relname FROM pg_class WHERE relname ~ '^tag_event_y[0-9]{4}m[0-9]{2}$'`,
+      `SELECT relname FROM pg_class WHERE relname ~ '^tag_history_y[0-9]{4}m[0-9]{2}$'`,
     );
     expect(partitions.rows.length).toBeGreaterThanOrEqual(3);
-    const { rows } = await db.query(`SELECT count(*)::int AS n FROM tag_event_default`);
+    const { rows } = await db.query(`SELECT count(*)::int AS n FROM tag_history_default`);
     expect(rows[0].n).toBe(0);
     const all = await db.query(`SELECT count(*)::int AS n FROM tag_event`);
     expect(all.rows[0].n).toBeGreaterThan(0);

@@ -5,6 +5,7 @@ import {
   AudienceRepository,
   AudienceSizeRepository,
   CustomerTagRepository,
+  EvaluationLockRepository,
   ProfileRepository,
   appendSizeRollup,
   type MembershipFilter,
@@ -98,7 +99,9 @@ describe('audience sizes over time', () => {
         async ({ customers, erased, compactAfterHistory, todayChange, retireScore }) => {
           run += 1;
           const prefix = `SZ${run}-`;
-          await db.query(`DELETE FROM tag_event; DELETE FROM audience_size_delta; DELETE FROM customer_tag`);
+          await db.query(
+            `DELETE FROM tag_history; DELETE FROM audience_size_delta; DELETE FROM customer_tag`,
+          );
           await db.query(`DELETE FROM customer_profile`);
           for (let c = 0; c < customers.length; c += 1) {
             const customerId = `${prefix}${c}`;
@@ -141,20 +144,25 @@ describe('audience sizes over time', () => {
           if (compactAfterHistory) await api.app.get(AudienceSizeRepository).compact();
           // Today, through the writers themselves: an evaluation's changes and an erasure.
           const tags = api.app.get(CustomerTagRepository);
+          const locks = api.app.get(EvaluationLockRepository);
           if (todayChange) {
             const customerId = `${prefix}0`;
             const held = await tags.current(customerId);
             const optedOut = held.find((tag) => tag.tagId === 'opted_out');
-            await tags.transaction((manager) =>
-              tags.applyBulkChanges(
+            await locks.transaction((manager) =>
+              tags.applyChanges(
                 [
                   {
                     customerId,
-                    tagId: 'opted_out',
-                    oldValue: optedOut ? true : null,
-                    newValue: optedOut ? null : true,
-                    tagVersion: 1,
                     profileVersion: 1,
+                    changes: [
+                      {
+                        tagId: 'opted_out',
+                        oldValue: optedOut ? true : null,
+                        newValue: optedOut ? null : true,
+                        tagVersion: 1,
+                      },
+                    ],
                   },
                 ],
                 { cause: 'profile', runId: null },
@@ -164,7 +172,7 @@ describe('audience sizes over time', () => {
           }
           // A retirement's removals, through its writer (history rows of cause definition).
           if (retireScore) {
-            await tags.transaction((manager) =>
+            await locks.transaction((manager) =>
               tags.removeTags(
                 ['risk_score'],
                 { afterCustomerId: null, lastCustomerId: `${prefix}~` },
@@ -175,7 +183,7 @@ describe('audience sizes over time', () => {
           }
           const profiles = api.app.get(ProfileRepository);
           for (const c of erased)
-            await tags.transaction((manager) => profiles.erase(`${prefix}${c}`, manager));
+            await locks.transaction((manager) => profiles.erase(`${prefix}${c}`, manager));
           await api.app.get(AudienceSizeRepository).compact();
 
           const events = (

@@ -78,7 +78,7 @@ describe('services connected as a login role of tagforge_app', () => {
     const url = new URL(owner.databaseUrl);
     url.username = 'tagforge_test_service';
     api = await startApi({}, { databaseUrl: url.toString(), queuePrefix: owner.queuePrefix });
-    await db.query(`DROP TABLE IF EXISTS tag_event_y2099m01`);
+    await db.query(`DROP TABLE IF EXISTS tag_history_y2099m01`);
     worker = await startWorker(api, { DATABASE_URL: url.toString() });
   });
   afterAll(async () => {
@@ -110,7 +110,7 @@ describe('services connected as a login role of tagforge_app', () => {
     await db.query(`SET ROLE tagforge_test_service`);
     try {
       const created = await db.query(
-        `SELECT tagforge_ensure_history_partition('tag_event_y2099m01', '2099-01-01', '2099-02-01') AS created`,
+        `SELECT tagforge_ensure_history_partition('tag_history_y2099m01', '2099-01-01', '2099-02-01') AS created`,
       );
       expect(created.rows[0].created).toBe(true);
       await expect(db.query(`UPDATE audit_log SET actor_name = 'x'`)).rejects.toThrow(/permission denied/);

@@ -41,12 +41,12 @@ describe('the schema stays distributable by customer_id (Citus)', () => {
       expect.arrayContaining([
         'customer_profile',
         'customer_tag',
-        'tag_event',
+        'tag_history',
         'tag_definition',
         'audit_log',
       ]),
     );
-    expect(schema.sequences.map((sequence) => sequence.name)).toContain('tag_event_seq');
+    expect(schema.sequences.map((sequence) => sequence.name)).toContain('tag_history_seq');
     expect(distributionProblems(schema, plan)).toEqual([]);
   });
 
@@ -132,9 +132,9 @@ describe('the schema stays distributable by customer_id (Citus)', () => {
       'customer_tag_n_seq: feeds distributed customer_tag.n but is integer, not bigint',
     ]);
     const schema = await readSchema(client);
-    const sequences = new Map(plan.sequences).set('tag_event_seq', 'gap-free numbering of history rows');
+    const sequences = new Map(plan.sequences).set('tag_history_seq', 'gap-free numbering of history rows');
     expect(distributionProblems(schema, { ...plan, sequences })).toEqual([
-      'tag_event_seq: relied on as gap-free, which no sequence is across shards',
+      'tag_history_seq: relied on as gap-free, which no sequence is across shards',
     ]);
   });
 });

@@ -37,7 +37,7 @@ describe('history partitions', () => {
     expect(created).toHaveLength(12);
     expect(new Set(created).size).toBe(12);
     const rows: { n: number }[] = await dataSources[0].query(
-      `SELECT count(*)::int AS n FROM pg_class WHERE relname LIKE 'tag_event_y2041m%' AND relkind = 'r'`,
+      `SELECT count(*)::int AS n FROM pg_class WHERE relname LIKE 'tag_history_y2041m%' AND relkind = 'r'`,
     );
     expect(rows[0].n).toBe(12);
   });

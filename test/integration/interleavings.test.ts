@@ -92,7 +92,7 @@ describe('concurrent writers', () => {
 
   it('erasure during an evaluation that has written tags leaves no tag or history row behind', async () => {
     await put('ERASE-EVAL', { transactions: { spend30d: 30000 }, marketing: { optOut: true } });
-    await race.pauseBeforeInsertInto('tag_event');
+    await race.pauseBeforeInsertInto('tag_history');
     const evaluated = evaluation.evaluate('ERASE-EVAL');
     await race.waitForBlocked();
     const erased = api.app.get(ProfileIngestionService).erase('ERASE-EVAL', actor);
@@ -105,7 +105,7 @@ describe('concurrent writers', () => {
   it('erasure during a run chunk that has written tags leaves no tag or history row behind', async () => {
     await put('ERASE-CHUNK', { transactions: { spend30d: 30000 }, marketing: { optOut: true } });
     const run = await runs.createRecompute('test');
-    await race.pauseBeforeInsertInto('tag_event');
+    await race.pauseBeforeInsertInto('tag_history');
     const chunk = runs.runChunk({ runId: run.id, ...wholeRange });
     await race.waitForBlocked();
     const erased = api.app.get(ProfileIngestionService).erase('ERASE-CHUNK', actor);
@@ -132,8 +132,9 @@ describe('concurrent writers', () => {
       .set(auth())
       .send({ deposits: { balance: 50 } })
       .expect(200);
-    // The evaluation locks the profile and stops before writing its tags ...
-    await race.pauseBeforeInsertInto('customer_tag');
+    // The evaluation locks the profile and stops in the statement that writes its tags (its history
+    // row: the tag's row changes value, an UPDATE the insert hook does not see) ...
+    await race.pauseBeforeInsertInto('tag_history');
     const evaluated = evaluation.evaluate('RETIRE-EVAL');
     await race.waitForBlocked();
     // ... while the tag is retired and the retirement's chunk runs over the same customer.

@@ -26,6 +26,7 @@ describe('migrations', () => {
       'Destinations1764600000000',
       'Insights1764610000000',
       'Campaigns1764620000000',
+      'TagHistory1764630000000',
     ]);
     expect(reports.filter((report) => report.createdDatabase)).toHaveLength(1);
   });
@@ -41,7 +42,7 @@ describe('migrations', () => {
       SELECT c.relname AS table, a.attname AS first
         FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
         JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0]
-       WHERE i.indisprimary AND c.relname IN ('customer_profile', 'customer_tag', 'tag_event')`);
+       WHERE i.indisprimary AND c.relname IN ('customer_profile', 'customer_tag', 'tag_history')`);
     await client.end();
     expect(rows.map((row) => row.first)).toEqual(['customer_id', 'customer_id', 'customer_id']);
   });

@@ -23,17 +23,17 @@ export class Interleaving {
       CREATE TABLE IF NOT EXISTS test_hook (table_name text NOT NULL, operation text NOT NULL);
       CREATE OR REPLACE FUNCTION test_hook_pause() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        -- A row trigger on a partitioned table fires on the partition (tag_event_default, ...).
+        -- A row trigger on a partitioned table fires on the partition (tag_history_default, ...).
         IF EXISTS (SELECT 1 FROM test_hook WHERE operation = TG_OP AND (table_name = TG_TABLE_NAME
                      OR TG_TABLE_NAME LIKE table_name || '_y%' OR TG_TABLE_NAME = table_name || '_default')) THEN
-          IF TG_TABLE_NAME <> 'tag_event' OR to_jsonb(NEW)->>'cause' <> 'erasure' THEN
+          IF TG_TABLE_NAME NOT LIKE 'tag_history%' OR to_jsonb(NEW)->>'cause' <> 'erasure' THEN
             PERFORM pg_advisory_xact_lock_shared(${HOOK_LOCK});
           END IF;
         END IF;
         RETURN NEW;
       END $$;
-      DROP TRIGGER IF EXISTS test_hook_tag_event ON tag_event;
-      CREATE TRIGGER test_hook_tag_event BEFORE INSERT ON tag_event
+      DROP TRIGGER IF EXISTS test_hook_tag_history ON tag_history;
+      CREATE TRIGGER test_hook_tag_history BEFORE INSERT ON tag_history
         FOR EACH ROW EXECUTE FUNCTION test_hook_pause();
       DROP TRIGGER IF EXISTS test_hook_customer_tag ON customer_tag;
       CREATE TRIGGER test_hook_customer_tag BEFORE INSERT ON customer_tag
@@ -48,7 +48,7 @@ export class Interleaving {
   }
 
   // From now on, the first insert into `table` by the code under test waits until `release`.
-  async pauseBeforeInsertInto(table: 'tag_event' | 'customer_tag'): Promise<void> {
+  async pauseBeforeInsertInto(table: 'tag_history' | 'customer_tag'): Promise<void> {
     await this.control.query(`SELECT pg_advisory_lock(${HOOK_LOCK})`);
     await this.control.query(`INSERT INTO test_hook VALUES ($1, 'INSERT')`, [table]);
   }

@@ -9,3 +9,10 @@ export type {
 } from './catalog-evaluator';
 export { diffTags, type TagDiffEntry, type TagState } from './tag-diff';
 export { tagDigest, tagsAfter } from './tag-digest';
+export {
+  digestAfter,
+  evaluateAgainst,
+  evaluateAndDiff,
+  type CustomerDiff,
+  type CustomerEvaluationAgainst,
+} from './evaluate-and-diff';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Histogram } from 'prom-client';
-import { diffTags, tagDigest, tagsAfter, type TagState } from '@tagforge/evaluation';
-import { CustomerTagRepository, type TagEventCause } from '@tagforge/persistence';
+import { digestAfter, evaluateAndDiff, type TagState } from '@tagforge/evaluation';
+import { CustomerTagRepository, EvaluationLockRepository, type TagEventCause } from '@tagforge/persistence';
 import { ActiveCatalogService } from './active-catalog.service';
 
 export interface CustomerEvaluationResult {
@@ -33,6 +33,7 @@ export const ruleErrorsTotal = new Counter({
 @Injectable()
 export class CustomerEvaluationService {
   constructor(
+    private readonly locks: EvaluationLockRepository,
     private readonly tags: CustomerTagRepository,
     private readonly catalog: ActiveCatalogService,
   ) {}
@@ -42,8 +43,8 @@ export class CustomerEvaluationService {
   async evaluate(customerId: string, cause: TagEventCause = 'profile'): Promise<CustomerEvaluationResult> {
     const stop = evaluationSeconds.startTimer();
     try {
-      return await this.tags.transaction(async (manager) => {
-        const locked = await this.tags.lockProfileForEvaluation(customerId, manager);
+      return await this.locks.transaction(async (manager) => {
+        const locked = await this.locks.lockProfileForEvaluation(customerId, manager);
         if (!locked || locked.version <= locked.evaluatedVersion) {
           return {
             customerId,
@@ -59,24 +60,22 @@ export class CustomerEvaluationService {
         const current = new Map<string, TagState>(
           (await this.tags.current(customerId, manager)).map((tag) => [tag.tagId, tag]),
         );
-        const previous = Object.fromEntries(
-          [...current].map(([tagId, state]) => [tagId, state.value as true | string | number]),
-        );
         // Only the tags that read what changed (and their dependents); everything on a first evaluation.
         const only = locked.pendingPaths === null ? undefined : evaluator.affectedTags(locked.pendingPaths);
-        const result = evaluator.evaluateCustomer(locked.profile, Date.now(), { current: previous, only });
-        const failed = new Set(result.errors.map((error) => error.tagId));
+        const { changes, failed } = evaluateAndDiff(evaluator, locked.profile, Date.now(), current, {
+          versions,
+          only,
+        });
         for (const tagId of failed) ruleErrorsTotal.inc({ tag: tagId });
-        const changes = diffTags(current, result.values, versions, failed);
         await this.tags.applyChanges(
+          [{ customerId, profileVersion: locked.version, changes }],
+          { cause, runId: null },
+          manager,
+        );
+        await this.locks.markCustomerEvaluated(
           customerId,
-          changes,
-          {
-            profileVersion: locked.version,
-            cause,
-            runId: null,
-            tagDigest: tagDigest(tagsAfter(current, changes)),
-          },
+          locked.version,
+          digestAfter(current, changes),
           manager,
         );
         // Measured when the transaction is about to commit; the commit itself adds a millisecond or so.

@@ -2,7 +2,6 @@ import { Module } from '@nestjs/common';
 import { QueueModule } from '@tagforge/queue';
 import { ActiveCatalogService } from './active-catalog.service';
 import { CustomerEvaluationService } from './customer-evaluation.service';
-import { CustomerTagsService } from './customer-tags.service';
 import { DefinitionService } from './definition.service';
 import { ReconcilerService } from './reconciler.service';
 import { RunQueryService } from './run-query.service';
@@ -12,7 +11,6 @@ import { SandboxService } from './sandbox.service';
 const SERVICES = [
   ActiveCatalogService,
   CustomerEvaluationService,
-  CustomerTagsService,
   ReconcilerService,
   RunQueryService,
   RunService,

@@ -1,23 +1,24 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import {
-  diffTags,
+  digestAfter,
+  evaluateAgainst,
+  evaluateAndDiff,
   tagDigest,
-  tagsAfter,
   type CatalogEvaluator,
   type EvaluableDefinition,
   type TagState,
-  type TagValue,
 } from '@tagforge/evaluation';
 import {
   AuditLogRepository,
   CustomerTagRepository,
+  EvaluationLockRepository,
   EvaluationRunRepository,
   RunStoppedError,
   SandboxRepository,
   TagDefinitionRepository,
   type ChunkRange,
-  type CustomerTagChange,
+  type CustomerChanges,
   type UnlockedProfile,
   type EvaluationRunEntity,
   type RunKind,
@@ -96,6 +97,7 @@ export class RunService {
 
   constructor(
     private readonly runs: EvaluationRunRepository,
+    private readonly locks: EvaluationLockRepository,
     private readonly tags: CustomerTagRepository,
     private readonly catalog: ActiveCatalogService,
     private readonly producer: QueueProducer,
@@ -340,12 +342,12 @@ export class RunService {
     const now = Date.parse(scope.now);
     const wholeCatalog = only.size === versions.size && only.size > 0;
     const retiring = (scope.retire?.length ?? 0) > 0;
-    return this.tags.bulkTransaction(async (manager) => {
+    return this.locks.bulkTransaction(async (manager) => {
       if (await this.runs.isChunkRecorded(payload.runId, payload.chunk, manager))
         return { customers: 0, changed: 0, totals: null };
       // Profile rows first, then tag rows, as every writer does (an evaluation locks its profile and
       // then writes its tags): a retirement that deleted tag rows first could deadlock with one.
-      const lockedFirst = retiring ? await this.tags.lockRange(payload, manager) : undefined;
+      const lockedFirst = retiring ? await this.locks.lockRange(payload, manager) : undefined;
       const removed = retiring
         ? await this.tags.removeTags(scope.retire!, payload, { runId: run.id }, manager)
         : 0;
@@ -357,7 +359,7 @@ export class RunService {
           : { settled: 0, unsettled: undefined };
       const profiles =
         lockedFirst ??
-        (unsettled?.length === 0 ? [] : await this.tags.lockRange(payload, manager, unsettled));
+        (unsettled?.length === 0 ? [] : await this.locks.lockRange(payload, manager, unsettled));
       if ((await this.catalog.fingerprint(manager)) !== catalog.fingerprint) throw new StaleCatalogError();
       // A run over part of the catalog reads only the tags it evaluates and the tags their rules read.
       const currentByCustomer =
@@ -367,41 +369,46 @@ export class RunService {
               customerIds: unsettled,
             })
           : new Map<string, Map<string, TagState>>();
-      const changes: CustomerTagChange[] = [];
+      const written: CustomerChanges[] = [];
+      let changed = 0;
       const evaluated: { customerId: string; version: number; tagDigest: string }[] = [];
       const ruleErrors: Record<string, { count: number; example: string }> = {};
       let failedCustomers = 0;
       for (const { customerId, profile, version } of only.size > 0 ? profiles : []) {
         const current: Map<string, TagState> = currentByCustomer.get(customerId) ?? new Map();
-        const previous: Record<string, TagValue> = {};
-        for (const [tagId, state] of current) previous[tagId] = state.value as TagValue;
-        const result = evaluator.evaluateCustomer(profile, now, { only, current: previous });
-        const failed = new Set<string>();
-        if (result.errors.length > 0) failedCustomers += 1;
-        for (const error of result.errors) {
+        const { changes: customerChanges, errors } = evaluateAndDiff(evaluator, profile, now, current, {
+          versions: inScope,
+          only,
+        });
+        if (errors.length > 0) failedCustomers += 1;
+        for (const error of errors) {
           ruleErrorsTotal.inc({ tag: error.tagId });
-          failed.add(error.tagId);
           const entry = (ruleErrors[error.tagId] ??= {
             count: 0,
             example: `${customerId}: ${error.message}`,
           });
           entry.count += 1;
         }
-        const customerChanges = diffTags(current, result.values, inScope, failed);
-        for (const change of customerChanges)
-          changes.push({ ...change, customerId, profileVersion: version });
+        if (customerChanges.length > 0) {
+          written.push({ customerId, profileVersion: version, changes: customerChanges });
+          changed += customerChanges.length;
+        }
         if (wholeCatalog) {
-          evaluated.push({ customerId, version, tagDigest: tagDigest(tagsAfter(current, customerChanges)) });
+          evaluated.push({ customerId, version, tagDigest: digestAfter(current, customerChanges) });
         }
       }
-      await this.tags.applyBulkChanges(changes, { cause: CAUSE_OF_RUN[run.kind], runId: run.id }, manager);
+      await this.tags.applyChanges(written, { cause: CAUSE_OF_RUN[run.kind], runId: run.id }, manager);
       // Every active tag was evaluated on the current profile: no evaluation is pending any more, and
       // the digests describe the tags now held. A partial run leaves the digests it changed unknown.
-      if (wholeCatalog) await this.tags.markEvaluated(evaluated, manager);
-      else await this.tags.forgetDigests([...new Set(changes.map((change) => change.customerId))], manager);
+      if (wholeCatalog) await this.locks.markEvaluated(evaluated, manager);
+      else
+        await this.locks.forgetDigests(
+          written.map((customer) => customer.customerId),
+          manager,
+        );
       const counts = {
         customers: settled + profiles.length,
-        changed: changes.length + removed,
+        changed: changed + removed,
         failed: failedCustomers,
         ruleErrors,
       };
@@ -420,7 +427,7 @@ export class RunService {
   ): Promise<{ settled: number; unsettled: string[] | undefined }> {
     let settled = 0;
     const unsettled: string[] = [];
-    for (const stored of await this.tags.readRange(range, manager)) {
+    for (const stored of await this.locks.readRange(range, manager)) {
       if (isSettled(stored, evaluator, now)) settled += 1;
       else unsettled.push(stored.customerId);
     }
@@ -446,25 +453,19 @@ export class RunService {
             id <= payload.lastCustomerId,
         ),
     );
-    const currentByCustomer = await this.tags.currentInRange(payload, this.tags.reader(), {
+    const currentByCustomer = await this.tags.currentInRange(payload, this.locks.reader(), {
       tagIds: [...evaluator.withInputs(affected)],
     });
     const stats: SandboxStats = {};
     const results: SandboxResultRow[] = [];
     for (const { customerId, profile } of profiles) {
       const current = currentByCustomer.get(customerId) ?? new Map();
-      const previous: Record<string, TagValue> = {};
-      for (const [tagId, state] of current) previous[tagId] = state.value as TagValue;
-      const result = evaluator.evaluateCustomer(profile, now, { only: affected, current: previous });
-      const failed = new Set<string>();
-      for (const error of result.errors) {
-        failed.add(error.tagId);
-        countError(stats, error.tagId, `${customerId}: ${error.message}`);
-      }
+      const { values, errors, failed } = evaluateAgainst(evaluator, profile, now, current, affected);
+      for (const error of errors) countError(stats, error.tagId, `${customerId}: ${error.message}`);
       for (const tagId of affected) {
         if (failed.has(tagId)) continue;
         const before = current.get(tagId)?.value ?? null;
-        const after = result.values[tagId] ?? null;
+        const after = values[tagId] ?? null;
         const change = countTag(stats, tagId, kinds.get(tagId)!, before, after);
         if (change) results.push({ customerId, tagId, change, before, after });
       }

@@ -18,6 +18,7 @@ import {
   type VisibleScorecard,
   type TraceNode,
 } from '@tagforge/rules';
+import { CustomerHistoryRepository } from './customer-history.repository';
 import { explanationText } from './explanation-text';
 import { ServedProfileSchema } from './served-profile-schema';
 import { HISTORY_CURSOR, type HistoryPosition } from './cursors';
@@ -53,13 +54,18 @@ export class CustomerViewService {
     private readonly profiles: ProfileRepository,
     private readonly tags: CustomerTagRepository,
     private readonly audiences: AudienceRepository,
+    private readonly customerHistory: CustomerHistoryRepository,
     private readonly definitions: TagDefinitionRepository,
     private readonly schema: ServedProfileSchema,
   ) {}
 
   async tagsAsOf(customerId: string, asOf: Date) {
     await this.requireCustomer(customerId);
-    return { customerId, asOf: asOf.toISOString(), tags: await this.audiences.tagsAsOf(customerId, asOf) };
+    return {
+      customerId,
+      asOf: asOf.toISOString(),
+      tags: await this.customerHistory.tagsAsOf(customerId, asOf),
+    };
   }
 
   async segments(customerId: string) {
@@ -85,7 +91,7 @@ export class CustomerViewService {
     if (query.tagId !== undefined && (await this.definitions.findVersions(query.tagId)).length === 0) {
       throw new TagforgeException(ErrorCode.NotFound, `no tag ${query.tagId}`);
     }
-    const items = await this.audiences.history(
+    const items = await this.customerHistory.history(
       customerId,
       { tagId: query.tagId, from: query.from, to: query.to, before: query.before },
       query.limit,

@@ -2,6 +2,9 @@ import { Module } from '@nestjs/common';
 import { AudienceService } from './audience.service';
 import { AuditViewService } from './audit-view.service';
 import { CampaignService } from './campaign.service';
+import { CustomerHistoryRepository } from './customer-history.repository';
+import { CustomerLookupRepository } from './customer-lookup.repository';
+import { CustomerTagsService } from './customer-tags.service';
 import { CustomerViewService } from './customer-view.service';
 import { ExportColumns } from './export-columns';
 import { ModelStabilityService } from './model-stability.service';
@@ -13,6 +16,9 @@ import { ServedProfileSchema } from './served-profile-schema';
     AudienceService,
     AuditViewService,
     CampaignService,
+    CustomerHistoryRepository,
+    CustomerLookupRepository,
+    CustomerTagsService,
     CustomerViewService,
     ExportColumns,
     ModelStabilityService,
@@ -23,6 +29,7 @@ import { ServedProfileSchema } from './served-profile-schema';
     AudienceService,
     AuditViewService,
     CampaignService,
+    CustomerTagsService,
     CustomerViewService,
     ModelStabilityService,
     OutcomeComparisonService,

@@ -13,8 +13,8 @@ import {
 import type { FastifyReply } from 'fastify';
 import { grants, type Principal } from '@tagforge/auth';
 import { ErrorCode, TagforgeException } from '@tagforge/common';
-import { CustomerTagsService } from '@tagforge/pipeline';
 import {
+  CustomerTagsService,
   CustomerViewService,
   HISTORY_CURSOR,
   MAX_LOOKUP_CUSTOMERS,

@@ -1,7 +1,7 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 // The size rollup (migration Insights): `n` history rows of one tag moving customers from old_value
-// to new_value during one day. Appended by every writer of tag_event, folded by the compaction job.
+// to new_value during one day. Appended by every writer of history, folded by the compaction job.
 @Entity('audience_size_delta')
 @Index('audience_size_delta_tag_day_idx', ['tagId', 'day'])
 export class AudienceSizeDeltaEntity {

@@ -15,7 +15,7 @@ import { EvaluationRunChunkEntity } from './evaluation-run-chunk.entity';
 import { EvaluationRunEntity } from './evaluation-run.entity';
 import { SandboxResultEntity } from './sandbox-result.entity';
 import { TagDefinitionEntity } from './tag-definition.entity';
-import { TagEventEntity } from './tag-event.entity';
+import { TagHistoryEntity } from './tag-history.entity';
 
 export * from './api-key.entity';
 export * from './audience-size-delta.entity';
@@ -29,7 +29,7 @@ export * from './evaluation-run-chunk.entity';
 export * from './evaluation-run.entity';
 export * from './sandbox-result.entity';
 export * from './tag-definition.entity';
-export * from './tag-event.entity';
+export * from './tag-history.entity';
 
 export const ENTITIES = [
   ApiKeyEntity,
@@ -49,5 +49,5 @@ export const ENTITIES = [
   EvaluationRunEntity,
   SandboxResultEntity,
   TagDefinitionEntity,
-  TagEventEntity,
+  TagHistoryEntity,
 ];

@@ -2,6 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ReadDataSource } from '../read-replica';
+import {
+  MAX_CHANGES_PER_ROW,
+  changeSeqOf,
+  changedTag,
+  newValueOf,
+  oldValueOf,
+  tagVersionOf,
+} from './tag-history.sql';
 
 export interface Member {
   customerId: string;
@@ -15,25 +23,6 @@ export interface MembershipChange {
   entered: boolean;
   at: Date;
   tagVersion: number;
-}
-
-export interface HistoryRow {
-  seq: string;
-  tagId: string;
-  oldValue: unknown;
-  newValue: unknown;
-  tagVersion: number;
-  profileVersion: string;
-  cause: string;
-  runId: string | null;
-  at: Date;
-}
-
-export interface TagAt {
-  tagId: string;
-  value: unknown;
-  tagVersion: number;
-  since: Date;
 }
 
 // Who belongs to an audience, by the stored value: a boolean tag or segment is set (a row); a category
@@ -72,7 +61,7 @@ export interface ColumnValues {
 }
 
 // The feed horizon: the oldest transaction id still running in this database (a write not yet
-// committed), widened from pg_stat_activity's 32-bit xid to the 64-bit ids tag_event stores; or the
+// committed), widened from pg_stat_activity's 32-bit xid to the 64-bit ids tag_history stores; or the
 // snapshot's xmax when none runs. Transactions of other databases in the cluster do not hold it back.
 // pg_stat_activity is read after the snapshot is taken, so it can list a transaction that got its
 // id after the snapshot (at or past xmax): that one is not older than xmax and must not count (its
@@ -136,9 +125,10 @@ export class AudienceRepository {
     const params: unknown[] = [tagId, asOf, afterCustomerId, limit];
     const rows: { customer_id: string; since: Date }[] = await this.reads.queryCaughtUp(
       `SELECT customer_id, at AS since FROM (
-         SELECT DISTINCT ON (customer_id) customer_id, new_value, at FROM tag_event
-          WHERE tag_id = $1 AND at <= $2 AND ($3::varchar IS NULL OR customer_id > $3)
-          ORDER BY customer_id, at DESC, seq DESC) last
+         SELECT DISTINCT ON (h.customer_id) h.customer_id, ${newValueOf('h', '$1')} AS new_value, h.at
+           FROM tag_history h
+          WHERE ${changedTag('h', '$1')} AND h.at <= $2 AND ($3::varchar IS NULL OR h.customer_id > $3)
+          ORDER BY h.customer_id, h.at DESC, h.seq DESC) last
         WHERE ${matches('new_value', filter, params)} ORDER BY customer_id LIMIT $4`,
       params,
     );
@@ -159,8 +149,8 @@ export class AudienceRepository {
     const params: unknown[] = [tagId, asOf];
     const rows: { n: number }[] = await this.dataSource.query(
       `SELECT count(*)::int AS n FROM (
-         SELECT DISTINCT ON (customer_id) new_value FROM tag_event
-          WHERE tag_id = $1 AND at <= $2 ORDER BY customer_id, at DESC, seq DESC) last
+         SELECT DISTINCT ON (h.customer_id) ${newValueOf('h', '$1')} AS new_value FROM tag_history h
+          WHERE ${changedTag('h', '$1')} AND h.at <= $2 ORDER BY h.customer_id, h.at DESC, h.seq DESC) last
         WHERE ${matches('new_value', filter, params)}`,
       params,
     );
@@ -171,12 +161,12 @@ export class AudienceRepository {
   // before an instant when one is given.
   async lastChangedAt(tagId: string, asOf?: Date): Promise<Date | null> {
     const rows: { at: Date }[] = asOf
-      ? await this.dataSource.query(`SELECT max(at) AS at FROM tag_event WHERE tag_id = $1 AND at <= $2`, [
-          tagId,
-          asOf,
-        ])
+      ? await this.dataSource.query(
+          `SELECT max(h.at) AS at FROM tag_history h WHERE ${changedTag('h', '$1')} AND h.at <= $2`,
+          [tagId, asOf],
+        )
       : await this.dataSource.query(
-          `SELECT at FROM tag_event WHERE tag_id = $1 ORDER BY txid DESC, seq DESC LIMIT 1`,
+          `SELECT h.at FROM tag_history h WHERE ${changedTag('h', '$1')} ORDER BY h.txid DESC, h.seq DESC LIMIT 1`,
           [tagId],
         );
     return rows[0]?.at ?? null;
@@ -203,8 +193,8 @@ export class AudienceRepository {
     // between would neither hold the horizon back nor have its rows read, and the cursor could pass them.
     const { txid: horizon } = await this.feedHead();
     const params: unknown[] = [tagId, after?.txid ?? '0', after?.seq ?? '0', limit, horizon];
-    const entered = matches('new_value', filter, params);
-    const left = matches('old_value', filter, params);
+    const entered = matches(newValueOf('h', '$1'), filter, params);
+    const left = matches(oldValueOf('h', '$1'), filter, params);
     const rows: {
       txid: string;
       seq: string;
@@ -213,11 +203,17 @@ export class AudienceRepository {
       at: Date;
       tag_version: number;
     }[] = await this.dataSource.query(
-      `SELECT txid, seq, customer_id, ${entered} AS entered, at, tag_version FROM tag_event
-        WHERE tag_id = $1 AND (txid, seq) > ($2::bigint, $3::bigint)
-          AND txid < $5::bigint
+      // In (txid, seq) order of the rows, which is the changes' order: a row's changes are numbered
+      // within its block of the sequence. The coarse bound lets the feed index start at the cursor.
+      `SELECT h.txid, ${changeSeqOf('h', '$1')} AS seq, h.customer_id, ${entered} AS entered, h.at,
+              ${tagVersionOf('h', '$1')} AS tag_version
+         FROM tag_history h
+        WHERE ${changedTag('h', '$1')}
+          AND (h.txid, h.seq) > ($2::bigint, $3::bigint - ${MAX_CHANGES_PER_ROW})
+          AND (h.txid, ${changeSeqOf('h', '$1')}) > ($2::bigint, $3::bigint)
+          AND h.txid < $5::bigint
           AND (${left}) <> (${entered})
-        ORDER BY txid, seq LIMIT $4`,
+        ORDER BY h.txid, h.seq LIMIT $4`,
       params,
     );
     return rows.map((row) => ({
@@ -270,67 +266,6 @@ export class AudienceRepository {
       for (const row of rows) values.get(row.customer_id)!.profile = row.fields;
     }
     return values;
-  }
-
-  async tagsAsOf(customerId: string, asOf: Date): Promise<TagAt[]> {
-    const rows: { tag_id: string; new_value: unknown; tag_version: number; at: Date }[] =
-      await this.reads.query(
-        `SELECT tag_id, new_value, tag_version, at FROM (
-         SELECT DISTINCT ON (tag_id) tag_id, new_value, tag_version, at FROM tag_event
-          WHERE customer_id = $1 AND at <= $2 ORDER BY tag_id, at DESC, seq DESC) last
-        WHERE new_value IS NOT NULL ORDER BY tag_id`,
-        [customerId, asOf],
-      );
-    return rows.map((row) => ({
-      tagId: row.tag_id,
-      value: row.new_value,
-      tagVersion: row.tag_version,
-      since: row.at,
-    }));
-  }
-
-  async history(
-    customerId: string,
-    filter: { tagId?: string; from?: Date; to?: Date; before?: { at: Date; seq: string } },
-    limit: number,
-  ): Promise<HistoryRow[]> {
-    const rows: {
-      seq: string;
-      tag_id: string;
-      old_value: unknown;
-      new_value: unknown;
-      tag_version: number;
-      profile_version: string;
-      cause: string;
-      run_id: string | null;
-      at: Date;
-    }[] = await this.reads.query(
-      `SELECT seq, tag_id, old_value, new_value, tag_version, profile_version, cause, run_id, at FROM tag_event
-        WHERE customer_id = $1 AND ($2::varchar IS NULL OR tag_id = $2)
-          AND ($3::timestamptz IS NULL OR at >= $3) AND ($4::timestamptz IS NULL OR at < $4)
-          AND ($5::timestamptz IS NULL OR (at, seq) < ($5, $6::bigint))
-        ORDER BY at DESC, seq DESC LIMIT $7`,
-      [
-        customerId,
-        filter.tagId ?? null,
-        filter.from ?? null,
-        filter.to ?? null,
-        filter.before?.at ?? null,
-        filter.before?.seq ?? '0',
-        limit,
-      ],
-    );
-    return rows.map((row) => ({
-      seq: row.seq,
-      tagId: row.tag_id,
-      oldValue: row.old_value,
-      newValue: row.new_value,
-      tagVersion: row.tag_version,
-      profileVersion: row.profile_version,
-      cause: row.cause,
-      runId: row.run_id,
-      at: row.at,
-    }));
   }
 
   async currentForCustomers(

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { changedTag, oldValueOf } from './tag-history.sql';
 
 export const EVERYONE = '*';
 
@@ -276,10 +277,10 @@ export class CampaignRepository {
       joins = `
         LEFT JOIN customer_tag t ON t.tag_id = $2 AND t.customer_id = m.customer_id
         LEFT JOIN (
-          SELECT DISTINCT ON (customer_id) customer_id, old_value FROM tag_event
-           WHERE tag_id = $2 AND txid >= pg_snapshot_xmin($3::pg_snapshot)::text::bigint
-             AND NOT pg_visible_in_snapshot(txid::text::xid8, $3::pg_snapshot)
-           ORDER BY customer_id, seq) l ON l.customer_id = m.customer_id`;
+          SELECT DISTINCT ON (h.customer_id) h.customer_id, ${oldValueOf('h', '$2')} AS old_value FROM tag_history h
+           WHERE ${changedTag('h', '$2')} AND h.txid >= pg_snapshot_xmin($3::pg_snapshot)::text::bigint
+             AND NOT pg_visible_in_snapshot(h.txid::text::xid8, $3::pg_snapshot)
+           ORDER BY h.customer_id, h.seq) l ON l.customer_id = m.customer_id`;
     }
     const rows: ({ group_name: 'target' | 'control'; value: unknown; members: number } & Record<
       string,

@@ -3,6 +3,14 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { DestinationCursorEntity, DestinationEntity, DestinationStatus } from '../entities';
 import { FEED_HORIZON } from './audience.repository';
+import {
+  MAX_CHANGES_PER_ROW,
+  changeSeqOf,
+  changedTag,
+  newValueOf,
+  oldValueOf,
+  tagVersionOf,
+} from './tag-history.sql';
 
 export interface DeliveryPosition {
   txid: string;
@@ -307,7 +315,7 @@ export class DestinationRepository {
 
   // Membership changes of the given boolean tags and segments after a position, in feed order, only
   // from transactions below the feeds' horizon (see AudienceRepository.changesAfter), optionally up to
-  // a batch's end. One index range per tag (tag_event_feed_idx), merged.
+  // a batch's end. One range of the feed index per tag (rows that changed it), merged.
   // The horizon is read in a statement of its own, before the read: within one statement the snapshot
   // is taken at its start and pg_stat_activity read later, so a transaction committing in between
   // would be neither running (not holding the horizon) nor visible (its rows not read), and a later
@@ -339,13 +347,16 @@ export class DestinationRepository {
                   WHERE p.customer_id = e.customer_id AND p.version = e.profile_version) END AS written_at
          FROM unnest($1::varchar[]) AS t(tag_id)
          CROSS JOIN LATERAL (
-           SELECT x.txid, x.seq, x.customer_id, x.tag_id, x.new_value IS NOT NULL AS entered, x.at, x.tag_version,
+           SELECT x.txid, ${changeSeqOf('x', 't.tag_id')} AS seq, x.customer_id, t.tag_id,
+                  ${newValueOf('x', 't.tag_id')} IS NOT NULL AS entered, x.at, ${tagVersionOf('x', 't.tag_id')} AS tag_version,
                   x.profile_version, x.cause
-             FROM tag_event x
-            WHERE x.tag_id = t.tag_id AND (x.txid, x.seq) > ($2::bigint, $3::bigint)
-              AND ($4::bigint IS NULL OR (x.txid, x.seq) <= ($4::bigint, $5::bigint))
+             FROM tag_history x
+            WHERE ${changedTag('x', 't.tag_id')}
+              AND (x.txid, x.seq) > ($2::bigint, $3::bigint - ${MAX_CHANGES_PER_ROW})
+              AND (x.txid, ${changeSeqOf('x', 't.tag_id')}) > ($2::bigint, $3::bigint)
+              AND ($4::bigint IS NULL OR (x.txid, ${changeSeqOf('x', 't.tag_id')}) <= ($4::bigint, $5::bigint))
               AND x.txid < $7::bigint
-              AND (x.old_value IS NOT NULL) <> (x.new_value IS NOT NULL)
+              AND (${oldValueOf('x', 't.tag_id')} IS NOT NULL) <> (${newValueOf('x', 't.tag_id')} IS NOT NULL)
             ORDER BY x.txid, x.seq LIMIT $6) e
         ORDER BY e.txid, e.seq LIMIT $6`,
       [tagIds, after.txid, after.seq, upTo?.txid ?? null, upTo?.seq ?? '0', limit, horizon],
@@ -368,7 +379,8 @@ export class DestinationRepository {
   async positionBefore(tagIds: readonly string[], instant: Date): Promise<DeliveryPosition | null> {
     const rows: { txid: string; seq: string }[] = await this.dataSource.query(
       `SELECT e.txid::text AS txid, (e.seq - 1)::text AS seq FROM unnest($1::varchar[]) AS t(tag_id)
-        CROSS JOIN LATERAL (SELECT x.txid, x.seq FROM tag_event x WHERE x.tag_id = t.tag_id AND x.at >= $2
+        CROSS JOIN LATERAL (SELECT x.txid, ${changeSeqOf('x', 't.tag_id')} AS seq FROM tag_history x
+                             WHERE ${changedTag('x', 't.tag_id')} AND x.at >= $2
                              ORDER BY x.txid, x.seq LIMIT 1) e
         ORDER BY e.txid, e.seq LIMIT 1`,
       [tagIds, instant],

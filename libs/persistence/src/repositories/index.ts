@@ -7,6 +7,7 @@ export * from './profile.repository';
 export * from './sandbox.repository';
 export * from './tag-definition.repository';
 export * from './customer-tag.repository';
+export * from './evaluation-lock.repository';
 export * from './evaluation-run.repository';
 export * from './history-partition.repository';
 export * from './model-stability.repository';

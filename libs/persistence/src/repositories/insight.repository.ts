@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ReadDataSource } from '../read-replica';
 import { matches, type MembershipFilter } from './audience.repository';
+import { changedTag, newValueOf } from './tag-history.sql';
 
 // One audience of an overlap: a tag (segment, boolean, category value, number range) and its filter.
 export interface AudienceSelector {
@@ -23,8 +24,8 @@ function valuesOf(tagId: string, asOf: Date | undefined, params: unknown[]): str
   if (!asOf) return `SELECT customer_id, value FROM customer_tag WHERE tag_id = ${tag}`;
   params.push(asOf);
   return `SELECT customer_id, new_value AS value FROM (
-            SELECT DISTINCT ON (customer_id) customer_id, new_value FROM tag_event
-             WHERE tag_id = ${tag} AND at <= $${params.length} ORDER BY customer_id, at DESC, seq DESC) last
+            SELECT DISTINCT ON (h.customer_id) h.customer_id, ${newValueOf('h', tag)} AS new_value FROM tag_history h
+             WHERE ${changedTag('h', tag)} AND h.at <= $${params.length} ORDER BY h.customer_id, h.at DESC, h.seq DESC) last
            WHERE new_value IS NOT NULL`;
 }
 
@@ -341,9 +342,9 @@ function combinationSource(
       }
       const at = `$${params.push(asOf)}`;
       return `SELECT customer_id, ${tagParam} AS tag_id, ${bit} AS bit, ${value} AS value, ${!tag.boolean} AS valued FROM (
-                SELECT DISTINCT ON (customer_id) customer_id, new_value AS value FROM tag_event
-                 WHERE tag_id = ${tagParam} AND at <= ${at}
-                 ORDER BY customer_id, at DESC, seq DESC) l
+                SELECT DISTINCT ON (h.customer_id) h.customer_id, ${newValueOf('h', tagParam)} AS value FROM tag_history h
+                 WHERE ${changedTag('h', tagParam)} AND h.at <= ${at}
+                 ORDER BY h.customer_id, h.at DESC, h.seq DESC) l
                WHERE value IS NOT NULL`;
     })
     .join(' UNION ALL ');

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { appendSizeRollup } from './audience-size.repository';
+import { changesOfRows } from './tag-history.sql';
 
 export interface StoredProfile {
   customerId: string;
@@ -165,17 +166,19 @@ export class ProfileRepository {
     await manager.query(`SELECT 1 FROM customer_profile WHERE customer_id = $1 FOR UPDATE`, [customerId]);
     // The size rollup forgets the customer's past with its history (asOf no longer sees it either).
     const erased: { n: number }[] = await manager.query(
-      `WITH gone AS (DELETE FROM tag_event WHERE customer_id = $1 RETURNING tag_id, old_value, new_value, at, cause),
-            sized AS (${appendSizeRollup('gone', -1)})
-       SELECT count(*)::int AS n FROM gone`,
+      `WITH gone AS (DELETE FROM tag_history WHERE customer_id = $1 RETURNING tag_ids, changes, at, cause),
+            sized AS (${appendSizeRollup(`${changesOfRows('gone')} c`, -1)})
+       SELECT coalesce(sum(cardinality(tag_ids)), 0)::int AS n FROM gone`,
       [customerId],
     );
     const events = erased[0].n;
     await manager.query(
-      `INSERT INTO tag_event (customer_id, tag_id, old_value, new_value, tag_version, profile_version, cause)
-       SELECT t.customer_id, t.tag_id, 'true'::jsonb, NULL, t.tag_version, p.version, 'erasure'
+      `INSERT INTO tag_history (customer_id, tag_ids, changes, profile_version, cause)
+       SELECT t.customer_id, array_agg(t.tag_id),
+              jsonb_object_agg(t.tag_id, jsonb_build_array(true, NULL, t.tag_version)), p.version, 'erasure'
          FROM customer_tag t JOIN customer_profile p ON p.customer_id = t.customer_id
-        WHERE t.customer_id = $1 AND t.value = 'true'::jsonb`,
+        WHERE t.customer_id = $1 AND t.value = 'true'::jsonb
+        GROUP BY t.customer_id, p.version`,
       [customerId],
     );
     // Memberships first: an outcome write holds its members FOR SHARE, so this waits for it and the

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { SandboxChange } from '../entities';
-import type { CustomerRange, RangeProfile } from './customer-tag.repository';
+import type { CustomerRange, RangeProfile } from './evaluation-lock.repository';
 
 export interface SandboxResultRow {
   customerId: string;

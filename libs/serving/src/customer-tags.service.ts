@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ErrorCode, TagforgeException, assertCustomerId } from '@tagforge/common';
-import { CustomerTagRepository, type CurrentTagJson } from '@tagforge/persistence';
+import { CustomerLookupRepository, type CurrentTagJson } from './customer-lookup.repository';
 
 export interface CustomerTagsView {
   customerId: string;
@@ -11,7 +11,7 @@ export interface CustomerTagsView {
 
 @Injectable()
 export class CustomerTagsService {
-  constructor(private readonly tags: CustomerTagRepository) {}
+  constructor(private readonly tags: CustomerLookupRepository) {}
 
   // Current values only; unset booleans have no row, so they are simply absent.
   async current(customerId: string): Promise<CustomerTagsView> {
