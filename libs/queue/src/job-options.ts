@@ -34,3 +34,12 @@ export function jobIdentity(item: JobItem): { jobId?: string; deduplicationId?: 
       return {};
   }
 }
+
+// Job-level retries, where the default's do harm. A delivery job that throws (a pooled connection not
+// had in time, Postgres restarting) would wait out BullMQ's backoff holding its deduplication key,
+// and every tick's new job for that destination would be dropped meanwhile: the destination stalled
+// for 1, 2, 4, ... s. Its work resumes from the cursor in Postgres, the next tick (DESTINATION_POLL_MS)
+// enqueues it again, and the receiver's retries have their own policy there.
+export function jobAttempts(item: JobItem): { attempts?: number } {
+  return item.name === JobName.DeliverDestination ? { attempts: 1 } : {};
+}

@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } fro
 import { FlowProducer, Queue } from 'bullmq';
 import { AppConfig } from '@tagforge/common';
 import { QUEUE_OF_JOB, QueueName, type JobItem } from './job-catalog';
-import { DEFAULT_JOB_OPTIONS, jobIdentity } from './job-options';
+import { DEFAULT_JOB_OPTIONS, jobAttempts, jobIdentity } from './job-options';
 import {
   createRedisConnection,
   describeRedisTarget,
@@ -65,7 +65,7 @@ export class QueueProducer implements OnModuleInit, OnApplicationShutdown {
           const { jobId, deduplicationId } = jobIdentity(item);
           // keepLastIfActive: a write during an evaluation schedules exactly one more evaluation.
           const deduplication = deduplicationId ? { id: deduplicationId, keepLastIfActive: true } : undefined;
-          return { name: item.name, data: item.data, opts: { jobId, deduplication } };
+          return { name: item.name, data: item.data, opts: { jobId, deduplication, ...jobAttempts(item) } };
         }),
       );
     }
