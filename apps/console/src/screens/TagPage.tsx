@@ -81,7 +81,12 @@ export default function TagPage() {
                       </>
                     ) : null}
                   </Typography.Paragraph>
-                  {canReadInsights ? <DistributionView tagId={detail.id} /> : insightsNote}
+                  {/* A boolean tag's or segment's distribution is its coverage above. */}
+                  {active?.kind !== 'category' && active?.kind !== 'number' ? null : canReadInsights ? (
+                    <DistributionView tagId={detail.id} />
+                  ) : (
+                    insightsNote
+                  )}
                 </Card>
               </Col>
             </Row>
