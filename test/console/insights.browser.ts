@@ -150,7 +150,7 @@ describe('a marketing manager in the console', () => {
       );
     }
     await breakdownCard.getByRole('img', { name: 'Breakdown by a category tag (TGI)' }).waitFor();
-    await page.getByTestId('overlap-table').scrollIntoViewIfNeeded();
+    await page.getByRole('img', { name: 'Overlap heat-map' }).scrollIntoViewIfNeeded();
     await screenshot(page, '04-explorer-overlap');
     say(SCENARIO, `overlap of ${chosen.join(', ')} and the age_band breakdown equal the API's`);
   });
@@ -274,7 +274,7 @@ describe('a marketing manager in the console', () => {
     await page
       .getByRole('img', { name: 'Target minus control, percentage points (95 % interval)' })
       .waitFor();
-    await page.getByTestId('campaign-report').scrollIntoViewIfNeeded();
+    await page.getByRole('img', { name: 'Rates with Wilson 95 % intervals' }).scrollIntoViewIfNeeded();
     await screenshot(page, '11-campaign-report');
     say(
       SCENARIO,

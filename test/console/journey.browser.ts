@@ -175,7 +175,9 @@ describe('the console in a browser', () => {
       '/v1/segments/low_risk_customers/members?limit=50',
     );
     await page.getByRole('cell', { name: firstPage.items[0].customerId, exact: true }).waitFor();
-    expect(await page.locator('.ant-table-tbody tr.ant-table-row').count()).toBe(Math.min(50, lowRisk.size));
+    // The members table (the insight panels below it have tables of their own).
+    const memberRows = page.getByTestId('members').locator('.ant-table-tbody tr.ant-table-row');
+    expect(await memberRows.count()).toBe(Math.min(50, lowRisk.size));
 
     // Chosen columns: shown on the page as the API's JSON page gives them, then exported as CSV.
     const columns = 'tag:risk_grade,profile:demographics.cityTier';
@@ -191,7 +193,7 @@ describe('the console in a browser', () => {
       `/v1/segments/low_risk_customers/members?limit=50&columns=${columns}`,
     );
     const first = withColumns.items[0];
-    const firstRow = page.locator('.ant-table-tbody tr.ant-table-row').first();
+    const firstRow = memberRows.first();
     await firstRow
       .getByRole('cell', { name: String(first.columns['profile:demographics.cityTier']), exact: true })
       .waitFor();

@@ -80,6 +80,7 @@ function OverlapView({ overlap }: { overlap: Overlap }) {
         left: 'center',
         bottom: 0,
         dimension: 2,
+        precision: 2,
         inRange: { color: ['#f0f5ff', '#1d5fbf'] },
       },
       series: [
@@ -88,6 +89,7 @@ function OverlapView({ overlap }: { overlap: Overlap }) {
           data: heatCells(overlap),
           label: {
             show: true,
+            lineHeight: 16,
             formatter: (params: { value: [number, number, number, number] }) =>
               `${number.format(params.value[3])}\n${share.format(params.value[2])}`,
           },

@@ -235,6 +235,7 @@ function AudiencePanel({ kind, id }: { kind: 'segment' | 'boolean'; id: string }
               <Table
                 size="small"
                 rowKey="customerId"
+                data-testid="members"
                 pagination={false}
                 scroll={{ x: 'max-content' }}
                 dataSource={members.data!.items}
