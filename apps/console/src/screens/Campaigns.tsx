@@ -322,6 +322,9 @@ function errorBars(data: [number, number | null, number | null][]) {
     type: 'custom',
     name: 'interval',
     silent: true,
+    // Over the bars, and counted in the value axis's extent (both bounds).
+    z: 10,
+    encode: { x: 0, y: [1, 2] },
     data: data.filter(([, low, high]) => low !== null && high !== null),
     renderItem: (
       _params: unknown,
