@@ -23,12 +23,23 @@ describe('scope gating', () => {
   });
 
   it('names the endpoint a screen waits for once the scopes are there', () => {
-    expect(availability(screenByKey('campaigns'), ['admin'])).toEqual({
+    const waiting = { ...screenByKey('campaigns'), awaits: { endpoint: 'POST /v1/example', issue: 99 } };
+    expect(availability(waiting, ['admin'])).toEqual({
       available: false,
       reason: 'endpoint',
-      endpoint: 'POST /v1/campaigns',
-      issue: 16,
+      endpoint: 'POST /v1/example',
+      issue: 99,
     });
+  });
+
+  it('opens campaigns to insights:read, whatever else the key holds', () => {
+    expect(availability(screenByKey('campaigns'), ['segments:read'])).toEqual({
+      available: false,
+      reason: 'scope',
+      missing: ['insights:read'],
+    });
+    expect(availability(screenByKey('campaigns'), ['insights:read'])).toEqual({ available: true });
+    expect(SCREENS.filter((screen) => screen.awaits)).toEqual([]);
   });
 
   it('gives a call-centre key the customer screen and the catalog, and nothing that writes', () => {

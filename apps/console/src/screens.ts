@@ -21,13 +21,7 @@ export const SCREENS: readonly ScreenSpec[] = [
   { key: 'customer', path: '/customers', label: 'navCustomer', scopes: ['tags:read'] },
   { key: 'sandbox', path: '/sandbox', label: 'navSandbox', scopes: ['definitions:write', 'tags:read'] },
   { key: 'review', path: '/review', label: 'navReview', scopes: ['definitions:write', 'tags:read'] },
-  {
-    key: 'campaigns',
-    path: '/campaigns',
-    label: 'navCampaigns',
-    scopes: ['segments:read'],
-    awaits: { endpoint: 'POST /v1/campaigns', issue: 16 },
-  },
+  { key: 'campaigns', path: '/campaigns', label: 'navCampaigns', scopes: ['insights:read'] },
   { key: 'runs', path: '/runs', label: 'navRuns', scopes: ['tags:read'] },
   { key: 'audit', path: '/audit', label: 'navAudit', scopes: ['admin'] },
 ];

@@ -9,6 +9,7 @@ export interface ConsoleKeys {
   maker: string;
   checker: string;
   agent: string;
+  marketing: string;
 }
 
 // The system the console runs against: API + worker from dist/, their own database and Redis, a
@@ -44,6 +45,11 @@ export async function startConsoleDeployment(): Promise<{ deployment: Deployment
       maker: await key('risk-analyst', 'tags:read,segments:read,definitions:write,profiles:read,bureau:read'),
       checker: await key('risk-lead', 'tags:read,segments:read,definitions:write'),
       agent: await key('call-centre', 'tags:read,profiles:read'),
+      // Reads trends, overlaps and breakdowns, runs campaigns and records their outcomes.
+      marketing: await key(
+        'marketing-manager',
+        'tags:read,segments:read,insights:read,campaigns:write,profiles:write',
+      ),
     };
     return { deployment, keys };
   } catch (error) {

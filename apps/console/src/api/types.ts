@@ -38,6 +38,23 @@ export type SandboxPopulation = NonNullable<Schemas['SandboxRequestDto']['popula
 export type AuditEntry = Schemas['AuditEntryDto'];
 export type AuditPage = Schemas['AuditPageDto'];
 
+export type SizeSeries = Schemas['SizesDto'];
+export type SizePoint = Schemas['SizePointDto'];
+export type Overlap = Schemas['OverlapDto'];
+export type AdHocCount = Schemas['CountDto'];
+export type Breakdown = Schemas['BreakdownDto'];
+export type BreakdownRow = Schemas['BreakdownRowDto'];
+export type Distribution = Schemas['DistributionDto'];
+
+export type Campaign = Schemas['CampaignDto'];
+export type CampaignList = Schemas['CampaignListDto'];
+export type NewCampaign = Schemas['CreateCampaignDto'];
+export type Channel = NewCampaign['channel'];
+export type CampaignReport = Schemas['CampaignReportDto'];
+export type ReportSlice = Schemas['ReportSliceDto'];
+export type OutcomeBatchReport = Schemas['OutcomeBatchReportDto'];
+export type OutcomeLineResult = Schemas['OutcomeLineResultDto'];
+
 // Two fields the API documents as open objects: read through these narrowings.
 export interface RuleErrorCount {
   count: number;

@@ -14,8 +14,17 @@ export function JsonEditor(props: ComponentProps<typeof JsonEditorChunk>) {
 }
 
 export function Chart(props: ComponentProps<typeof ChartChunk>) {
+  // Until the chunk is there, a box of the chart's height, so the page does not jump when it draws.
   return (
-    <Suspense fallback={<Skeleton active />}>
+    <Suspense
+      fallback={
+        props.height !== undefined && props.height < 120 ? (
+          <div style={{ height: props.height }} />
+        ) : (
+          <Skeleton active />
+        )
+      }
+    >
       <ChartChunk {...props} />
     </Suspense>
   );

@@ -121,6 +121,7 @@ export function AppLayout() {
               <Route path="/review" element={gated('review', <Review />)} />
               <Route path="/review/:tagId/:version" element={gated('review', <Review />)} />
               <Route path="/campaigns" element={gated('campaigns', <Campaigns />)} />
+              <Route path="/campaigns/:id" element={gated('campaigns', <Campaigns />)} />
               <Route path="/runs" element={gated('runs', <Runs />)} />
               <Route path="/runs/:id" element={gated('runs', <Runs />)} />
               <Route path="/audit" element={gated('audit', <Audit />)} />

@@ -15,7 +15,11 @@ import {
   profileColumns,
   tagColumns,
 } from '../explorer/columns';
-import { Awaiting, ErrorAlert, QueryState } from '../components/feedback';
+import { AdHocBuilder } from '../components/AdHocBuilder';
+import { ErrorAlert, QueryState } from '../components/feedback';
+import { BreakdownPanel, OverlapPanel } from '../components/InsightPanels';
+import { SizeTrend } from '../components/SizeTrend';
+import { HEADLINE_SEGMENTS } from './Overview';
 import { formatInstant } from '../format/format';
 import { useI18n } from '../i18n/i18n';
 
@@ -23,13 +27,14 @@ const PAGE_SIZE = 50;
 
 // Segments and boolean tags as audiences: size (now or at an instant), members page by page (a
 // 900,000-member segment is never loaded whole) with chosen columns, and the CSV export of those
-// columns, saved by the browser from a one-time link. Sizes over time, overlaps,
-// breakdowns and ad-hoc counts slot in as panels once their endpoints exist (issue 16).
+// columns, saved by the browser from a one-time link; then, with insights:read, its size over time,
+// its overlap with other audiences, its breakdown by a category tag, and the ad-hoc builder.
 export default function Explorer() {
   const { kind, id } = useParams<{ kind: 'segment' | 'boolean'; id: string }>();
   const navigate = useNavigate();
   const { t, tagName } = useI18n();
   const tags = useTags();
+  const canReadInsights = useGrants('insights:read');
   const audiences = (tags.data ?? []).filter((tag) => tag.kind === 'segment' || tag.kind === 'boolean');
 
   return (
@@ -49,28 +54,41 @@ export default function Explorer() {
         options={audiences.map((tag) => ({ value: tag.id, label: `${tagName(tag)} (${tag.id})` }))}
       />
       {id && kind ? <AudiencePanel key={`${kind}:${id}`} kind={kind} id={id} /> : null}
-      <Row gutter={16}>
-        <Col xs={24} lg={12}>
-          <Card size="small" title={t('sizeOverTime')}>
-            <Awaiting endpoint="GET /v1/audiences/{id}/sizes" issue={16} />
-          </Card>
-        </Col>
-        <Col xs={24} lg={12}>
-          <Card size="small" title={t('overlap')}>
-            <Awaiting endpoint="POST /v1/insights/overlap" issue={16} />
-          </Card>
-        </Col>
-        <Col xs={24} lg={12}>
-          <Card size="small" title={t('breakdown')}>
-            <Awaiting endpoint="GET /v1/insights/breakdown" issue={16} />
-          </Card>
-        </Col>
-        <Col xs={24} lg={12}>
-          <Card size="small" title={t('adHoc')}>
-            <Awaiting endpoint="POST /v1/insights/count" issue={16} />
-          </Card>
-        </Col>
-      </Row>
+      {canReadInsights ? (
+        <Row gutter={[16, 16]}>
+          {id ? (
+            <Col xs={24} lg={12}>
+              <Card size="small" title={t('sizeOverTime')}>
+                <SizeTrend key={id} id={id} testId="explorer-trend" />
+              </Card>
+            </Col>
+          ) : null}
+          {id ? (
+            <Col xs={24} lg={12}>
+              <Card size="small" title={t('breakdown')}>
+                <BreakdownPanel key={id} audience={id} />
+              </Card>
+            </Col>
+          ) : null}
+          <Col xs={24}>
+            <Card size="small" title={t('overlap')}>
+              <OverlapPanel
+                key={id ?? ''}
+                initial={[...new Set([...(id ? [id] : []), ...HEADLINE_SEGMENTS])].slice(0, 4)}
+              />
+            </Card>
+          </Col>
+          <Col xs={24}>
+            <Card size="small" title={t('adHoc')}>
+              <AdHocBuilder />
+            </Card>
+          </Col>
+        </Row>
+      ) : (
+        <Typography.Text type="secondary" data-testid="insights-unavailable">
+          {t('needsScopeShort', { scope: 'insights:read' })}
+        </Typography.Text>
+      )}
     </Space>
   );
 }
@@ -217,6 +235,7 @@ function AudiencePanel({ kind, id }: { kind: 'segment' | 'boolean'; id: string }
               <Table
                 size="small"
                 rowKey="customerId"
+                data-testid="members"
                 pagination={false}
                 scroll={{ x: 'max-content' }}
                 dataSource={members.data!.items}

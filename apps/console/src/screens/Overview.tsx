@@ -3,7 +3,9 @@ import { Link } from 'react-router';
 import { useOpsStatus, useRuns, useSegments, useTags } from '../api/queries';
 import { ruleErrorsOf, scopeTagsOf, type RunView } from '../api/types';
 import { useGrants } from '../auth/identity';
-import { Awaiting, QueryState, RunProgress, RunStatus } from '../components/feedback';
+import { useSizes } from '../api/insights';
+import { QueryState, RunProgress, RunStatus } from '../components/feedback';
+import { Sparkline } from '../components/SizeTrend';
 import { formatInstant } from '../format/format';
 import { useI18n } from '../i18n/i18n';
 
@@ -22,6 +24,7 @@ export const HEADLINE_SEGMENTS = [
 export function Overview() {
   const { t, locale, tagName } = useI18n();
   const canReadTags = useGrants('tags:read');
+  const canReadInsights = useGrants('insights:read');
   const segments = useSegments();
   const runs = useRuns(canReadTags, 50);
   const ops = useOpsStatus(canReadTags);
@@ -56,6 +59,7 @@ export function Overview() {
                     <Typography.Text type="secondary">
                       {t('lastChanged')}: {formatInstant(segment.lastChangedAt, locale)}
                     </Typography.Text>
+                    {canReadInsights ? <SegmentTrend id={segment.id} /> : null}
                   </Card>
                 </Col>
               ))}
@@ -63,9 +67,11 @@ export function Overview() {
           );
         }}
       </QueryState>
-      <Card title={t('trends')} size="small">
-        <Awaiting endpoint="GET /v1/audiences/{id}/sizes" issue={16} />
-      </Card>
+      {canReadInsights ? null : (
+        <Typography.Text type="secondary" data-testid="trends-unavailable">
+          {t('trendsNeedScope', { scope: 'insights:read' })}
+        </Typography.Text>
+      )}
       {canReadTags ? (
         <Row gutter={16}>
           <Col xs={24} lg={12}>
@@ -86,6 +92,28 @@ export function Overview() {
         </Card>
       ) : null}
     </Space>
+  );
+}
+
+// Today's entered / exited and the 30-day sparkline of one headline segment (daily points; the
+// last one is today, still running).
+function SegmentTrend({ id }: { id: string }) {
+  const { t, locale } = useI18n();
+  const sizes = useSizes(id);
+  if (sizes.isError) return <Typography.Text type="danger">{t('trendFailed')}</Typography.Text>;
+  if (!sizes.data) return <div style={{ height: 66 }} />;
+  const today = sizes.data.points[sizes.data.points.length - 1];
+  const number = (value: number) => new Intl.NumberFormat(locale).format(value);
+  return (
+    <div data-testid={`trend-${id}`}>
+      <Typography.Text type="secondary">
+        {t('today')}: <span className="entered">+</span>
+        <span data-testid={`today-entered-${id}`}>{number(today?.entered ?? 0)}</span> /{' '}
+        <span className="exited">−</span>
+        <span data-testid={`today-exited-${id}`}>{number(today?.exited ?? 0)}</span>
+      </Typography.Text>
+      <Sparkline series={sizes.data} label={t('sparkline30')} />
+    </div>
   );
 }
 

@@ -3,7 +3,9 @@ import { useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { useDiff, useTag, useTags } from '../api/queries';
 import type { TagSummary, TagVersionSummary } from '../api/types';
-import { Awaiting, QueryState } from '../components/feedback';
+import { useGrants } from '../auth/identity';
+import { DistributionView, TagSizeTrend } from '../components/DistributionView';
+import { QueryState } from '../components/feedback';
 import { Chart, type ChartOptionOf } from '../components/lazy';
 import { JsonBlock, RuleView } from '../components/RuleView';
 import { formatInstant, formatNumber, formatTagValue } from '../format/format';
@@ -15,6 +17,10 @@ export default function TagPage() {
   const { t, label, tagName, locale } = useI18n();
   const tag = useTag(id);
   const tags = useTags();
+  const canReadInsights = useGrants('insights:read');
+  const insightsNote = (
+    <Typography.Text type="secondary">{t('needsScopeShort', { scope: 'insights:read' })}</Typography.Text>
+  );
 
   return (
     <QueryState query={tag}>
@@ -75,7 +81,12 @@ export default function TagPage() {
                       </>
                     ) : null}
                   </Typography.Paragraph>
-                  <Awaiting endpoint="GET /v1/tags/{id}/distribution" issue={16} />
+                  {/* A boolean tag's or segment's distribution is its coverage above. */}
+                  {active?.kind !== 'category' && active?.kind !== 'number' ? null : canReadInsights ? (
+                    <DistributionView tagId={detail.id} />
+                  ) : (
+                    insightsNote
+                  )}
                 </Card>
               </Col>
             </Row>
@@ -136,7 +147,13 @@ export default function TagPage() {
               )}
             </Card>
             <Card size="small" title={t('sizeOverTime')}>
-              <Awaiting endpoint="GET /v1/audiences/{id}/sizes" issue={16} />
+              {!canReadInsights ? (
+                insightsNote
+              ) : active ? (
+                <TagSizeTrend tagId={detail.id} kind={active.kind} />
+              ) : (
+                '—'
+              )}
             </Card>
           </Space>
         );
