@@ -84,32 +84,47 @@ export class CustomerTagRepository {
     manager: EntityManager,
   ): Promise<void> {
     if (!customers.some((customer) => customer.changes.length > 0)) return;
+    // Changes of an existing row (a new value, or none) go as arrays: the statement joins them to
+    // customer_tag, and Postgres estimates an array's rows from its length, where it guesses 100 per
+    // jsonb_to_recordset/jsonb_each and then seq-scanned customer_tag to update one customer's tag.
+    const updated: [string[], string[], string[], number[]] = [[], [], [], []];
+    const deleted: [string[], string[]] = [[], []];
+    for (const { customerId, changes } of customers) {
+      for (const change of changes) {
+        if (change.oldValue === null) continue;
+        if (change.newValue === null) {
+          deleted[0].push(customerId);
+          deleted[1].push(change.tagId);
+        } else {
+          updated[0].push(customerId);
+          updated[1].push(change.tagId);
+          updated[2].push(JSON.stringify(change.newValue));
+          updated[3].push(change.tagVersion);
+        }
+      }
+    }
     await manager.query(
       `WITH input AS (
          SELECT i.customer_id COLLATE "C" AS customer_id, i.profile_version, i.changes
            FROM jsonb_to_recordset($1::jsonb) AS i(customer_id varchar, profile_version bigint, changes jsonb)),
-       change AS (
-         SELECT i.customer_id, c.key::varchar COLLATE "C" AS tag_id, c.value -> 0 AS old_value,
-                c.value -> 1 AS new_value, (c.value ->> 2)::int AS tag_version
-           FROM input i CROSS JOIN LATERAL jsonb_each(i.changes) AS c),
        inserted AS (
          INSERT INTO customer_tag (customer_id, tag_id, value, tag_version, since)
-         SELECT customer_id, tag_id, new_value, tag_version, now() FROM change
-          WHERE old_value = 'null'::jsonb AND new_value <> 'null'::jsonb),
+         SELECT i.customer_id, c.key, c.value -> 1, (c.value ->> 2)::int, now()
+           FROM input i CROSS JOIN LATERAL jsonb_each(i.changes) AS c
+          WHERE c.value -> 0 = 'null'::jsonb AND c.value -> 1 <> 'null'::jsonb),
        updated AS (
-         UPDATE customer_tag AS t SET value = u.new_value, tag_version = u.tag_version, since = now()
-           FROM change AS u
-          WHERE u.old_value <> 'null'::jsonb AND u.new_value <> 'null'::jsonb
-            AND t.customer_id = u.customer_id AND t.tag_id = u.tag_id),
+         UPDATE customer_tag AS t SET value = u.value, tag_version = u.tag_version, since = now()
+           FROM unnest($4::varchar[], $5::varchar[], $6::jsonb[], $7::int[]) AS u(customer_id, tag_id, value, tag_version)
+          WHERE t.customer_id = u.customer_id AND t.tag_id = u.tag_id),
        deleted AS (
-         DELETE FROM customer_tag AS t USING change AS u
-          WHERE u.new_value = 'null'::jsonb AND t.customer_id = u.customer_id AND t.tag_id = u.tag_id),
+         DELETE FROM customer_tag AS t USING unnest($8::varchar[], $9::varchar[]) AS u(customer_id, tag_id)
+          WHERE t.customer_id = u.customer_id AND t.tag_id = u.tag_id),
        written AS (
          INSERT INTO tag_history (customer_id, tag_ids, changes, profile_version, cause, run_id)
          SELECT customer_id, ARRAY(SELECT jsonb_object_keys(changes)), changes, profile_version, $2, $3 FROM input
          RETURNING tag_ids, changes, at, cause)
        ${appendSizeRollup(`${changesOfRows('written')} c`)}`,
-      [changesDocument(customers), context.cause, context.runId],
+      [changesDocument(customers), context.cause, context.runId, ...updated, ...deleted],
     );
   }
 
