@@ -11,6 +11,10 @@ import { auth, eventually, startApi, startWorker, type ApiHarness } from '../sup
 
 const ALLOWED = LOOPBACK_RECEIVERS;
 const WORKER = { ...FAST_RETRIES, DESTINATION_DISABLE_AFTER_FAILURES: '3' };
+// In two full-suite runs of 3 December this test's second wait (an exit and a re-entry after the
+// retried batch) passed 30 s; alone, and under CPU burners, it takes about a second. The stall is
+// not explained yet (docs/reliability.md): at-least-once delivery still holds, so the wait is longer.
+const EVENTUAL_MS = 60_000;
 
 interface Event {
   idempotencyKey: string;
@@ -94,36 +98,45 @@ describe('destinations: signed webhooks from the history', () => {
     expect((officer.batches()[0] as { type: string }).type).toBe('early_warning.signals');
   });
 
-  it('retries a failing receiver with the same webhook-id, logs every attempt, and delivers in order', async () => {
-    const flaky = await receivers.start((index) => (index < 2 ? { status: 503 } : { status: 200 }));
-    const created = await create(flaky, { audiences: ['gambling_spend'], columns: ['early_warning'] });
-    expect(created.status).toBe(201);
-    await gambling('RT-1', 100);
-    await eventually(async () => (flaky.events().length >= 1 ? true : undefined), 30_000);
-    const ids = flaky.received.map((entry) => entry.webhookId);
-    expect(ids).toHaveLength(3);
-    expect(new Set(ids).size).toBe(1);
-    const [event] = flaky.events() as unknown as Event[];
-    expect(event).toMatchObject({ customerId: 'RT-1', audience: 'gambling_spend', change: 'entered' });
-    expect(event.values).toEqual({ early_warning: true });
+  it(
+    'retries a failing receiver with the same webhook-id, logs every attempt, and delivers in order',
+    async () => {
+      const flaky = await receivers.start((index) => (index < 2 ? { status: 503 } : { status: 200 }));
+      const created = await create(flaky, { audiences: ['gambling_spend'], columns: ['early_warning'] });
+      expect(created.status).toBe(201);
+      await gambling('RT-1', 100);
+      await eventually(async () => (flaky.events().length >= 1 ? true : undefined), EVENTUAL_MS);
+      const ids = flaky.received.map((entry) => entry.webhookId);
+      expect(ids).toHaveLength(3);
+      expect(new Set(ids).size).toBe(1);
+      const [event] = flaky.events() as unknown as Event[];
+      expect(event).toMatchObject({ customerId: 'RT-1', audience: 'gambling_spend', change: 'entered' });
+      expect(event.values).toEqual({ early_warning: true });
 
-    await gambling('RT-1', 0);
-    await gambling('RT-1', 50);
-    const changes = await eventually(async () => {
-      const seen = (flaky.events() as unknown as Event[]).filter((e) => e.customerId === 'RT-1');
-      return seen.length >= 3 ? seen : undefined;
-    }, 30_000);
-    expect(changes.map((e) => e.change)).toEqual(['entered', 'exited', 'entered']);
+      await gambling('RT-1', 0);
+      await gambling('RT-1', 50);
+      const changes = await eventually(async () => {
+        const seen = (flaky.events() as unknown as Event[]).filter((e) => e.customerId === 'RT-1');
+        return seen.length >= 3 ? seen : undefined;
+      }, EVENTUAL_MS);
+      expect(changes.map((e) => e.change)).toEqual(['entered', 'exited', 'entered']);
 
-    const log = await api.http.get(`/v1/destinations/${created.body.id}/deliveries`).set(auth()).expect(200);
-    const outcomes = (log.body.items as { outcome: string; attempt: number; statusCode: number }[]).reverse();
-    expect(outcomes.slice(0, 3).map((row) => [row.outcome, row.statusCode])).toEqual([
-      ['failed', 503],
-      ['failed', 503],
-      ['delivered', 200],
-    ]);
-    expect(outcomes.slice(0, 2).map((row) => row.attempt)).toEqual([1, 2]);
-  });
+      const log = await api.http
+        .get(`/v1/destinations/${created.body.id}/deliveries`)
+        .set(auth())
+        .expect(200);
+      const outcomes = (
+        log.body.items as { outcome: string; attempt: number; statusCode: number }[]
+      ).reverse();
+      expect(outcomes.slice(0, 3).map((row) => [row.outcome, row.statusCode])).toEqual([
+        ['failed', 503],
+        ['failed', 503],
+        ['delivered', 200],
+      ]);
+      expect(outcomes.slice(0, 2).map((row) => row.attempt)).toEqual([1, 2]);
+    },
+    3 * EVENTUAL_MS,
+  );
 
   it('keeps delivering to a receiver that answers while another hangs', async () => {
     const hanging = await receivers.start(() => ({ status: 200, hang: true }));
