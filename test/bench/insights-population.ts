@@ -1,3 +1,4 @@
+import { HEADLINE_SEGMENTS } from '@tagforge/catalog';
 import { syntheticCustomer } from '@tagforge/demo-data';
 import { SIZE_DAY } from '@tagforge/persistence';
 import { BenchEnvironment, DEFINITIONS_DIR, customerId, progress } from './api-environment';
@@ -10,16 +11,7 @@ import { shippedCatalog } from './pipeline-load';
 // profiles are '{}'; each customer enters its tags at an onboarding instant in the last 120 days, one
 // in five held another customer's tags before and moved to its own later; the size rollup is rebuilt
 // from that history with the migration's statement.
-export const HEADLINE = [
-  'high_intent_loan_demand',
-  'low_risk_customers',
-  'repeat_borrowers',
-  'instant_approval_offer',
-  'credit_line_increase',
-  'dormant_win_back',
-  'early_warning_watchlist',
-  'do_not_market',
-];
+export const HEADLINE = HEADLINE_SEGMENTS;
 export const LOADED_TAGS = [...HEADLINE, 'high_intent', 'low_risk', 'age_band', 'risk_score'];
 const DAY = 86_400_000;
 const BATCH = 20_000;

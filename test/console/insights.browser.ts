@@ -1,3 +1,4 @@
+import { HEADLINE_SEGMENTS } from '@tagforge/catalog';
 import { readFileSync } from 'node:fs';
 import type { Locator, Page } from 'playwright-core';
 import type { Deployment } from '../reliability/support/deployment';
@@ -12,16 +13,7 @@ import { screenshot } from './support/screenshots';
 // it, then runs a campaign with a control group, uploads its outcomes and reads the lift. Every
 // number on the page is checked against the API's own answer to the same question.
 const SCENARIO = 'console-insights';
-const HEADLINE = [
-  'high_intent_loan_demand',
-  'low_risk_customers',
-  'repeat_borrowers',
-  'instant_approval_offer',
-  'credit_line_increase',
-  'dormant_win_back',
-  'early_warning_watchlist',
-  'do_not_market',
-];
+const HEADLINE = HEADLINE_SEGMENTS;
 
 interface SizePoint {
   size: number;

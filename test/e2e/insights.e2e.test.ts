@@ -1,18 +1,10 @@
+import { HEADLINE_SEGMENTS } from '@tagforge/catalog';
 import { Client } from 'pg';
 import { ApiKeyService } from '@tagforge/auth';
 import { syntheticCustomer } from '@tagforge/demo-data';
 import { auth, eventually, startApi, startWorker, type ApiHarness } from '../support/api-harness';
 
-const HEADLINE = [
-  'high_intent_loan_demand',
-  'low_risk_customers',
-  'repeat_borrowers',
-  'instant_approval_offer',
-  'credit_line_increase',
-  'dormant_win_back',
-  'early_warning_watchlist',
-  'do_not_market',
-];
+const HEADLINE = HEADLINE_SEGMENTS;
 const CUSTOMERS = 400;
 const NOW = Date.UTC(2026, 10, 28, 8);
 

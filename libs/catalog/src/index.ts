@@ -27,3 +27,4 @@ export {
   type DriftEntry,
   type DriftState,
 } from './definition-drift';
+export * from './headline-segments';

@@ -1,3 +1,4 @@
+import { HEADLINE_SEGMENTS } from '@tagforge/catalog';
 import { createReadStream } from 'node:fs';
 import { compareProportions, type Comparison, type Interval } from '@tagforge/campaigns';
 import type { DemoDataset } from '@tagforge/demo-data';
@@ -5,17 +6,6 @@ import { ApiClient, ApiError } from './api-client';
 
 const PROFILE_BATCH = 5000;
 const OUTCOME_BATCH = 10_000;
-
-export const HEADLINE_SEGMENTS = [
-  'high_intent_loan_demand',
-  'low_risk_customers',
-  'repeat_borrowers',
-  'instant_approval_offer',
-  'credit_line_increase',
-  'dormant_win_back',
-  'early_warning_watchlist',
-  'do_not_market',
-];
 
 // Boolean tags the playbook's claims lean on (intent, risk, the channel history); the model tags
 // likely_deposit_taker and default_risk_grade were trained on these very outcomes (docs/models.md), so

@@ -3,7 +3,8 @@ import { loadConfig } from '@tagforge/common';
 import { DEMO_DATASETS, isDemoDataset, syntheticProfiles } from '@tagforge/demo-data';
 import { parseNow } from '@tagforge/rules';
 import { ApiClient, ApiError } from './api-client';
-import { HEADLINE_SEGMENTS, loadDataset, markdownReport, reportRows } from './demo-dataset';
+import { HEADLINE_SEGMENTS } from '@tagforge/catalog';
+import { loadDataset, markdownReport, reportRows } from './demo-dataset';
 
 const BATCH_LINES = 5000;
 
