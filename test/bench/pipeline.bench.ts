@@ -23,7 +23,8 @@ import { describePostgres } from './postgres-settings';
 // The whole pipeline on the shipped catalog and generated profiles, with the API and --workers worker processes
 // started from dist as child processes against a database and a queue prefix of its own:
 //   (a) the first full evaluation of every customer (a recompute run), (b) a recompute where
-//   nothing changes, (c) profile merge-patches at a fixed rate with tag freshness, and two peers
+//   nothing changes, (c) profile merge-patches at a fixed rate with tag freshness, (d) the activation
+//   of one new tag set for about half the customers (after the floor), and two peers
 //   measured in the same run: the in-memory limit (CatalogEvaluator over the same profiles) and the
 //   plain-SQL floor of (a) (Postgres copying a sample of (a)'s rows into tables with the same indexes).
 // Usage (after `npm run build`):
@@ -104,15 +105,20 @@ function out(line: string): void {
 }
 
 // POST a recompute and poll it to the end; the time is from the POST to seeing `succeeded`.
-async function timedRecompute(
+// A run started by one request (answering 202 with its runId), timed from the request to success.
+async function timedRun(
   http: BenchHttpClient,
   label: string,
+  start: { method: string; path: string; body: unknown },
   services: readonly ServiceProcess[],
   timeoutMs: number,
 ): Promise<{ seconds: number; run: RunView }> {
   const started = performance.now();
-  const created = await http.send('POST', '/v1/runs', { kind: 'recompute' });
-  if (created.status !== 202) throw new Error(`${label}: POST /v1/runs answered ${created.status}`);
+  const created = await http.send(start.method, start.path, start.body);
+  if (created.status !== 202)
+    throw new Error(
+      `${label}: ${start.method} ${start.path} answered ${created.status} ${JSON.stringify(created.body)}`,
+    );
   const { runId } = created.body as { runId: string };
   let reportedPercent = -1;
   let reportedAt = started;
@@ -142,6 +148,30 @@ async function timedRecompute(
     if (now - started > timeoutMs)
       throw new Error(`${label}: run ${runId} not finished after ${timeoutMs} ms`);
   }
+}
+
+const ACTIVATED_TAG = 'bench_salary_above_median';
+
+// Creates the draft of a tag no catalog has and activates it with `activate` (the bench's key is the
+// only one: the bench's API runs without REQUIRE_APPROVAL, as outside production).
+async function measureActivation(
+  http: BenchHttpClient,
+  median: number,
+  activate: (draftVersion: number) => Promise<{ seconds: number; run: RunView }>,
+): Promise<{ seconds: number; run: RunView }> {
+  const draft = await http.send('POST', '/v1/tags', {
+    id: ACTIVATED_TAG,
+    name: 'Salary at or above the median (bench)',
+    kind: 'boolean',
+    purpose: 'marketing',
+    category: 'value',
+    owner: 'bench',
+    description: 'Monthly salary at or above the loaded population median: set for about half the customers.',
+    rule: { '>=': [{ var: 'income.monthlySalary' }, median] },
+  });
+  if (draft.status !== 201)
+    throw new Error(`(d): POST /v1/tags answered ${draft.status} ${JSON.stringify(draft.body)}`);
+  return activate((draft.body as { version: number }).version);
 }
 
 // The freshness histogram of every worker, summed.
@@ -310,7 +340,13 @@ async function main(): Promise<void> {
     const measureRun = async (label: string) => {
       const cpuPhase = await meter.start();
       const jobsBefore = await scrapeChunkJobs(metricsUrls);
-      const result = await timedRecompute(client, label, services, runTimeoutMs);
+      const result = await timedRun(
+        client,
+        label,
+        { method: 'POST', path: '/v1/runs', body: { kind: 'recompute' } },
+        services,
+        runTimeoutMs,
+      );
       const cpu = await cpuPhase.stop();
       const jobsAfter = await scrapeChunkJobs(metricsUrls);
       const chunks = {
@@ -375,6 +411,24 @@ async function main(): Promise<void> {
       connections: floorConnections,
     });
 
+    // (d) One new tag activated over everyone, set for about half of them (salary at or above the
+    // median): a run over one tag, which reads no other tag and writes one change per customer set.
+    const { median } = (
+      await db.query(
+        `SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY (profile #>> '{income,monthlySalary}')::numeric) AS median
+           FROM customer_profile`,
+      )
+    ).rows[0] as { median: string | null };
+    const activation = await measureActivation(client, Number(median ?? 0), (draft) =>
+      timedRun(
+        client,
+        '(d) activation of one new tag',
+        { method: 'POST', path: `/v1/tags/${ACTIVATED_TAG}/versions/${draft}:activate`, body: {} },
+        services,
+        runTimeoutMs,
+      ),
+    );
+
     const postgres = await describePostgres(db);
     const customersPerSec = customers / first.seconds;
     const ratioToInMemory = customersPerSec / inMemoryCustomersPerSec;
@@ -404,6 +458,11 @@ async function main(): Promise<void> {
           `postgres ${perCustomer(run.cpu.backends)} (+ background ${perCustomer(run.cpu.background)})`,
       );
     }
+    out(
+      `(d) activation of one new tag (income.monthlySalary >= ${median}): ${activation.seconds.toFixed(2)} s, ` +
+        `${(customers / activation.seconds).toFixed(0)} customers/s, ${activation.run.changed} changed ` +
+        `(${((activation.run.changed / customers) * 100).toFixed(1)} % of the customers)`,
+    );
     out(
       `    after (a): ${stored.tags} customer_tag rows (in memory ${load.inMemoryTagsSet}), ${stored.events} changes in ${stored.history} tag_history rows, ` +
         `${stored.pending} customers pending, database ${(Number(stored.bytes) / 2 ** 30).toFixed(2)} GiB`,

@@ -4,3 +4,4 @@ export * from './read-replica';
 export * from './migrator';
 export * from './repositories';
 export * from './persistence.module';
+export * from './prepared-statement';

@@ -5,6 +5,7 @@ import type { TagEventCause } from '../entities';
 import { appendSizeRollup } from './audience-size.repository';
 import type { CustomerRange } from './evaluation-lock.repository';
 import { changesOfRows } from './tag-history.sql';
+import { queryPrepared, type PreparedStatement } from '../prepared-statement';
 
 export interface RangeTag {
   value: unknown;
@@ -50,6 +51,11 @@ export function changesDocument(customers: readonly CustomerChanges[]): string {
   return `[${parts.join(',')}]`;
 }
 
+const CURRENT_TAGS: PreparedStatement = {
+  name: 'current-tags-of-customer',
+  text: `SELECT tag_id, value, tag_version, since FROM customer_tag WHERE customer_id = $1 ORDER BY tag_id`,
+};
+
 // Current tags (customer_tag) and the history every change of them leaves (tag_history, with its size
 // rollup rows), written together. The profile locks every writer takes first are
 // EvaluationLockRepository's; the CRM lookup and a customer's history are read in libs/serving.
@@ -58,12 +64,12 @@ export class CustomerTagRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async current(customerId: string, manager?: EntityManager): Promise<CurrentTag[]> {
-    const rows: { tag_id: string; value: unknown; tag_version: number; since: Date }[] = await (
-      manager ?? this.dataSource.manager
-    ).query(
-      `SELECT tag_id, value, tag_version, since FROM customer_tag WHERE customer_id = $1 ORDER BY tag_id`,
-      [customerId],
-    );
+    const { rows } = await queryPrepared<{
+      tag_id: string;
+      value: unknown;
+      tag_version: number;
+      since: Date;
+    }>(manager ?? this.dataSource.manager, CURRENT_TAGS, [customerId]);
     return rows.map((row) => ({
       tagId: row.tag_id,
       value: row.value,
@@ -103,8 +109,8 @@ export class CustomerTagRepository {
         }
       }
     }
-    await manager.query(
-      `WITH input AS (
+    const statement = {
+      text: `WITH input AS (
          SELECT i.customer_id COLLATE "C" AS customer_id, i.profile_version, i.changes
            FROM jsonb_to_recordset($1::jsonb) AS i(customer_id varchar, profile_version bigint, changes jsonb)),
        inserted AS (
@@ -124,8 +130,13 @@ export class CustomerTagRepository {
          SELECT customer_id, ARRAY(SELECT jsonb_object_keys(changes)), changes, profile_version, $2, $3 FROM input
          RETURNING tag_ids, changes, at, cause)
        ${appendSizeRollup(`${changesOfRows('written')} c`)}`,
-      [changesDocument(customers), context.cause, context.runId, ...updated, ...deleted],
-    );
+    };
+    const values = [changesDocument(customers), context.cause, context.runId, ...updated, ...deleted];
+    // One customer's evaluation (its generic plan probes the indexes per array element); a chunk's
+    // statement is planned for its arrays' sizes each time.
+    if (customers.length === 1)
+      await queryPrepared(manager, { name: 'apply-changes-of-one', ...statement }, values);
+    else await manager.query(statement.text, values);
   }
 
   // The current values of a range's customers' tags; only `tagIds` when given (a run over a few tags),

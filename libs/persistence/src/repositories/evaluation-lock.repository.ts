@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { queryPrepared, type PreparedStatement } from '../prepared-statement';
 
 export interface CustomerRange {
   afterCustomerId: string | null;
@@ -29,6 +30,18 @@ export interface EvaluationLock {
   updatedAt: Date;
 }
 
+const LOCK_PROFILE_FOR_EVALUATION: PreparedStatement = {
+  name: 'lock-profile-for-evaluation',
+  text: `SELECT profile, version, evaluated_version, pending_paths, updated_at FROM customer_profile
+          WHERE customer_id = $1 AND version > 0 FOR UPDATE`,
+};
+
+const MARK_CUSTOMER_EVALUATED: PreparedStatement = {
+  name: 'mark-customer-evaluated',
+  text: `UPDATE customer_profile SET evaluated_version = $2, pending_paths = '{}', tag_digest = $3
+          WHERE customer_id = $1`,
+};
+
 // Profile locks and evaluation watermarks: which customers an evaluation holds, which profile it
 // read, and what it leaves settled (evaluated_version, pending_paths, tag_digest). Every writer of
 // tags locks the profile row first (see CustomerTagRepository for the tag rows themselves).
@@ -56,17 +69,13 @@ export class EvaluationLockRepository {
   // Locks the customer's profile row: evaluations of one customer never interleave, and the
   // evaluated_version they write always matches the profile they read.
   async lockProfileForEvaluation(customerId: string, manager: EntityManager): Promise<EvaluationLock | null> {
-    const rows: {
+    const { rows } = await queryPrepared<{
       profile: Record<string, unknown>;
       version: string;
       evaluated_version: string;
       pending_paths: string[] | null;
       updated_at: Date;
-    }[] = await manager.query(
-      `SELECT profile, version, evaluated_version, pending_paths, updated_at FROM customer_profile
-          WHERE customer_id = $1 AND version > 0 FOR UPDATE`,
-      [customerId],
-    );
+    }>(manager, LOCK_PROFILE_FOR_EVALUATION, [customerId]);
     if (rows.length === 0) return null;
     return {
       profile: rows[0].profile,
@@ -85,11 +94,7 @@ export class EvaluationLockRepository {
     tagDigest: string,
     manager: EntityManager,
   ): Promise<void> {
-    await manager.query(
-      `UPDATE customer_profile SET evaluated_version = $2, pending_paths = '{}', tag_digest = $3
-        WHERE customer_id = $1`,
-      [customerId, version, tagDigest],
-    );
+    await queryPrepared(manager, MARK_CUSTOMER_EVALUATED, [customerId, version, tagDigest]);
   }
 
   // After a run that evaluated the whole catalog on these (locked) profiles: nothing is pending for

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { appendSizeRollup } from './audience-size.repository';
 import { changesOfRows } from './tag-history.sql';
+import { queryPrepared, type PreparedStatement } from '../prepared-statement';
 
 export interface StoredProfile {
   customerId: string;
@@ -48,6 +49,32 @@ const toStored = (row: ProfileRow): StoredProfile => ({
   updatedAt: row.updated_at,
 });
 
+// The statements of every profile write (prepared: planned once per connection).
+const CREATE_PLACEHOLDERS: PreparedStatement = {
+  name: 'create-profile-placeholders',
+  text: `INSERT INTO customer_profile (customer_id, version, evaluated_version)
+         SELECT id, 0, 0 FROM unnest($1::varchar[]) AS id ORDER BY id
+         ON CONFLICT (customer_id) DO NOTHING`,
+};
+
+const LOCK_FOR_WRITE: PreparedStatement = {
+  name: 'lock-profiles-for-write',
+  text: `SELECT customer_id, profile, section_versions, version, evaluated_version, updated_at
+           FROM customer_profile WHERE customer_id = ANY($1::varchar[]) ORDER BY customer_id FOR UPDATE`,
+};
+
+const SAVE_PROFILES: PreparedStatement = {
+  name: 'save-profiles',
+  text: `UPDATE customer_profile AS p
+            SET profile = v.profile, section_versions = v.stamps, version = v.version, updated_at = now(),
+                pending_paths = CASE WHEN p.pending_paths IS NULL THEN NULL ELSE ARRAY(
+                  SELECT DISTINCT path FROM unnest(p.pending_paths) AS path
+                  UNION SELECT jsonb_array_elements_text(v.paths) ORDER BY 1) END
+           FROM unnest($1::varchar[], $2::jsonb[], $3::jsonb[], $4::bigint[], $5::jsonb[])
+                AS v(customer_id, profile, stamps, version, paths)
+          WHERE p.customer_id = v.customer_id`,
+};
+
 @Injectable()
 export class ProfileRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -73,39 +100,20 @@ export class ProfileRepository {
     manager: EntityManager,
   ): Promise<Map<string, StoredProfile>> {
     const ids = [...new Set(customerIds)].sort();
-    await manager.query(
-      `INSERT INTO customer_profile (customer_id, version, evaluated_version)
-       SELECT id, 0, 0 FROM unnest($1::varchar[]) AS id ORDER BY id
-       ON CONFLICT (customer_id) DO NOTHING`,
-      [ids],
-    );
-    const rows: ProfileRow[] = await manager.query(
-      `SELECT customer_id, profile, section_versions, version, evaluated_version, updated_at
-         FROM customer_profile WHERE customer_id = ANY($1::varchar[]) ORDER BY customer_id FOR UPDATE`,
-      [ids],
-    );
+    await queryPrepared(manager, CREATE_PLACEHOLDERS, [ids]);
+    const { rows } = await queryPrepared<ProfileRow>(manager, LOCK_FOR_WRITE, [ids]);
     return new Map(rows.map((row) => [row.customer_id, toStored(row)]));
   }
 
   async saveMany(updates: readonly ProfileUpdate[], manager: EntityManager): Promise<void> {
     if (updates.length === 0) return;
-    await manager.query(
-      `UPDATE customer_profile AS p
-          SET profile = v.profile, section_versions = v.stamps, version = v.version, updated_at = now(),
-              pending_paths = CASE WHEN p.pending_paths IS NULL THEN NULL ELSE ARRAY(
-                SELECT DISTINCT path FROM unnest(p.pending_paths) AS path
-                UNION SELECT jsonb_array_elements_text(v.paths) ORDER BY 1) END
-         FROM unnest($1::varchar[], $2::jsonb[], $3::jsonb[], $4::bigint[], $5::jsonb[])
-              AS v(customer_id, profile, stamps, version, paths)
-        WHERE p.customer_id = v.customer_id`,
-      [
-        updates.map((update) => update.customerId),
-        updates.map((update) => JSON.stringify(update.profile)),
-        updates.map((update) => JSON.stringify(update.stamps)),
-        updates.map((update) => update.version),
-        updates.map((update) => JSON.stringify(update.changedPaths)),
-      ],
-    );
+    await queryPrepared(manager, SAVE_PROFILES, [
+      updates.map((update) => update.customerId),
+      updates.map((update) => JSON.stringify(update.profile)),
+      updates.map((update) => JSON.stringify(update.stamps)),
+      updates.map((update) => update.version),
+      updates.map((update) => JSON.stringify(update.changedPaths)),
+    ]);
   }
 
   // A reproducible sample of profiles (ordered by a hash of the id): an activation is tried on it first.

@@ -7,6 +7,7 @@ import {
   type ChangeSetSource,
   type ChangeSetStatus,
 } from '../entities';
+import { queryPrepared, type PreparedStatement } from '../prepared-statement';
 
 export type NewDefinitionVersion = Omit<
   TagDefinitionEntity,
@@ -19,6 +20,13 @@ export type NewDefinitionVersion = Omit<
   | 'activatedAt'
   | 'retiredAt'
 >;
+
+// Read by every evaluation, after its profile lock.
+const ACTIVE_FINGERPRINT: PreparedStatement = {
+  name: 'active-catalog-fingerprint',
+  text: `SELECT string_agg(tag_id || ':' || version, ',' ORDER BY tag_id) AS fingerprint
+           FROM tag_definition WHERE status = 'active'`,
+};
 
 @Injectable()
 export class TagDefinitionRepository {
@@ -39,9 +47,10 @@ export class TagDefinitionRepository {
   // A cheap fingerprint of the active catalog, so evaluators reload only when it changed; read inside a
   // transaction (after its row locks) it tells whether an activation committed meanwhile.
   async activeFingerprint(manager?: EntityManager): Promise<string> {
-    const rows: { fingerprint: string | null }[] = await (manager ?? this.dataSource.manager).query(
-      `SELECT string_agg(tag_id || ':' || version, ',' ORDER BY tag_id) AS fingerprint
-         FROM tag_definition WHERE status = 'active'`,
+    const { rows } = await queryPrepared<{ fingerprint: string | null }>(
+      manager ?? this.dataSource.manager,
+      ACTIVE_FINGERPRINT,
+      [],
     );
     return rows[0]?.fingerprint ?? '';
   }
