@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { Client, Pool } from 'pg';
 import { syntheticCustomer } from '@tagforge/demo-data';
 import { BenchHttpClient } from './api-http';
-import { freePort, runToCompletion, ServiceProcess, sleep } from './pipeline-processes';
+import { freePort, runToCompletion, ServiceProcess, sleep, WORKER_NODE_ARGS } from './pipeline-processes';
 
 // What both API benchmarks share: their own database and queue prefix, the API (and, when runs must
 // be executed, one worker) started from dist, and a population of generated customers with every
@@ -175,6 +175,7 @@ export class BenchEnvironment {
       join(ROOT, 'dist/apps/worker/src/main.js'),
       { ...this.env, WORKER_METRICS_PORT: String(metricsPort) },
       join(tmpdir(), `tagforge-bench-api-${process.pid}-worker.log`),
+      WORKER_NODE_ARGS,
     );
     this.services.push(worker);
     this.workerProcess = worker;

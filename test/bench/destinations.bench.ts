@@ -6,7 +6,7 @@ import { Client } from 'pg';
 import { WebhookReceiver } from './destinations-receiver';
 import { BenchHttpClient } from './pipeline-http';
 import { dropDatabase } from './pipeline-load';
-import { freePort, runToCompletion, ServiceProcess, sleep } from './pipeline-processes';
+import { freePort, runToCompletion, ServiceProcess, sleep, WORKER_NODE_ARGS } from './pipeline-processes';
 import { describePostgres } from './postgres-settings';
 
 // Destinations end to end, with the API and one worker started from dist against a database and a
@@ -146,6 +146,7 @@ async function main(): Promise<void> {
       join(ROOT, 'dist/apps/worker/src/main.js'),
       { ...env, WORKER_METRICS_PORT: String(metricsPort) },
       `${logs}-worker.log`,
+      WORKER_NODE_ARGS,
     );
     services.push(worker);
     await api.waitUntilReady(`http://127.0.0.1:${apiPort}/health/ready`, 120_000);

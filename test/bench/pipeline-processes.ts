@@ -8,6 +8,10 @@ export const CLOCK_TICKS_PER_SECOND = 100;
 
 // The API and the worker run as child processes started from dist, as in production, so that
 // each has its own event loop (and, on a 2-core machine, the OS can give each its own core).
+// How the worker is started in production (package.json start:worker, docker/compose.yaml): a young
+// generation large enough for a run chunk's parsed profiles to die in it.
+export const WORKER_NODE_ARGS: readonly string[] = ['--max-semi-space-size=64'];
+
 export class ServiceProcess {
   private exited = false;
   private exitCode: number | null = null;

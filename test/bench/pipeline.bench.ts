@@ -15,7 +15,7 @@ import {
   seriesValue,
 } from './pipeline-metrics';
 import { CpuMeter, describeCpu } from './pipeline-cpu';
-import { freePort, runToCompletion, ServiceProcess, sleep } from './pipeline-processes';
+import { freePort, runToCompletion, ServiceProcess, sleep, WORKER_NODE_ARGS } from './pipeline-processes';
 import { runWritePhase } from './pipeline-writes';
 import { measureSqlWriteFloor } from './pipeline-sql-floor';
 import { describePostgres } from './postgres-settings';
@@ -295,7 +295,12 @@ async function main(): Promise<void> {
         join(ROOT, 'dist/apps/worker/src/main.js'),
         { ...env, WORKER_METRICS_PORT: String(metricsPort) },
         `${logs}-worker-${index}.log`,
-        options.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`],
+        [
+          ...WORKER_NODE_ARGS,
+          ...(options.cpuProfileDir === undefined
+            ? []
+            : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`]),
+        ],
       );
       services.push(worker);
       workers.push(worker);
