@@ -9,6 +9,7 @@ import { Destinations1764600000000 } from './1764600000000-destinations';
 import { Insights1764610000000 } from './1764610000000-insights';
 import { Campaigns1764620000000 } from './1764620000000-campaigns';
 import { TagHistory1764630000000 } from './1764630000000-tag-history';
+import { SizeRollupLastChange1764640000000 } from './1764640000000-size-rollup-last-change';
 
 // Listed explicitly (not globbed) so the built app and the tests load exactly these, in order.
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   Insights1764610000000,
   Campaigns1764620000000,
   TagHistory1764630000000,
+  SizeRollupLastChange1764640000000,
 ];

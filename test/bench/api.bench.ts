@@ -41,7 +41,8 @@ const MEMBERS_PAGE_SQL = `SELECT customer_id, since FROM customer_tag
   WHERE tag_id = $1 AND ($2::varchar IS NULL OR customer_id > $2) ORDER BY customer_id LIMIT $3`;
 const EXPORT_PAGE = 10_000;
 const SIZE_SQL = `SELECT count(*)::int AS n FROM customer_tag WHERE tag_id = $1`;
-const LAST_CHANGED_SQL = `SELECT at FROM tag_history WHERE tag_ids @> ARRAY[$1::varchar] ORDER BY txid DESC, seq DESC LIMIT 1`;
+// What AudienceRepository.lastChangedAt reads now (the size rollup's last change).
+const LAST_CHANGED_SQL = `SELECT max(last_at) AS at FROM audience_size_delta WHERE tag_id = $1`;
 
 interface Options {
   customers: number;

@@ -114,8 +114,8 @@ export async function loadInsightsPopulation(
   }
   const rollupStarted = performance.now();
   await environment.db.query(
-    `INSERT INTO audience_size_delta (tag_id, day, old_value, new_value, n)
-     SELECT tag_id, ${SIZE_DAY('at')}, old_value, new_value, count(*) FROM tag_event WHERE cause <> 'erasure' GROUP BY 1, 2, 3, 4`,
+    `INSERT INTO audience_size_delta (tag_id, day, old_value, new_value, n, last_at)
+     SELECT tag_id, ${SIZE_DAY('at')}, old_value, new_value, count(*), max(at) FROM tag_event WHERE cause <> 'erasure' GROUP BY 1, 2, 3, 4`,
   );
   const rollupSeconds = (performance.now() - rollupStarted) / 1000;
   for (const table of ['customer_profile', 'customer_tag', 'tag_history', 'audience_size_delta']) {

@@ -193,6 +193,15 @@ describe('audience sizes over time', () => {
           ).rows as { tag_id: string; old_value: unknown; new_value: unknown; at: Date }[];
           const insights = api.app.get(InsightsService);
           const audiences = api.app.get(AudienceRepository);
+          // The last change, read from the rollup: the history's latest change of the tag. An erasure
+          // takes its customer's changes back from the counts, not from the rollup's last change.
+          for (const { tagId } of AUDIENCES) {
+            const times = events.filter((event) => event.tag_id === tagId).map((event) => event.at.getTime());
+            const latest = times.length === 0 ? null : Math.max(...times);
+            const last = (await audiences.lastChangedAt(tagId))?.getTime() ?? null;
+            if (erased.length === 0) expect(last).toBe(latest);
+            else if (latest !== null) expect(last).toBeGreaterThanOrEqual(latest);
+          }
           for (const audience of AUDIENCES) {
             for (const interval of ['day', 'week'] as SizeInterval[]) {
               const answer = await insights.sizes(

@@ -27,6 +27,7 @@ describe('migrations', () => {
       'Insights1764610000000',
       'Campaigns1764620000000',
       'TagHistory1764630000000',
+      'SizeRollupLastChange1764640000000',
     ]);
     expect(reports.filter((report) => report.createdDatabase)).toHaveLength(1);
   });

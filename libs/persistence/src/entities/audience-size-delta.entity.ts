@@ -22,4 +22,8 @@ export class AudienceSizeDeltaEntity {
 
   @Column({ type: 'integer' })
   n!: number;
+
+  // The latest change the row counts (migration SizeRollupLastChange); null for a taking back.
+  @Column({ name: 'last_at', type: 'timestamptz', nullable: true })
+  lastAt!: Date | null;
 }

@@ -11,9 +11,12 @@ export const SIZE_DAY = (at: string) => `((${at} - interval '1 microsecond') AT 
 // tag_id, old_value, new_value, at, cause) — aggregated, one row per tag, day and transition; `sign`
 // -1 takes them back (erasure). Appended, never updated: concurrent writers of the same audience and
 // day do not queue on one row. Bare erasure exits are notices, not membership changes (migration Insights).
+// `last_at` is the latest change a row counts (none for a taking back): an audience's last change is
+// the greatest of its rows', one index range away, where the history would be searched change by change.
 export function appendSizeRollup(source: string, sign: 1 | -1 = 1): string {
-  return `INSERT INTO audience_size_delta (tag_id, day, old_value, new_value, n)
-          SELECT tag_id, ${SIZE_DAY('at')}, old_value, new_value, ${sign === 1 ? '' : '-'}count(*)::int
+  return `INSERT INTO audience_size_delta (tag_id, day, old_value, new_value, n, last_at)
+          SELECT tag_id, ${SIZE_DAY('at')}, old_value, new_value, ${sign === 1 ? '' : '-'}count(*)::int,
+                 ${sign === 1 ? 'max(at)' : 'NULL::timestamptz'}
             FROM ${source} WHERE cause <> 'erasure' GROUP BY 1, 2, 3, 4`;
 }
 
@@ -57,10 +60,11 @@ export class AudienceSizeRepository {
          HAVING count(*) > count(DISTINCT jsonb_build_array(old_value, new_value))),
        moved AS (
          DELETE FROM audience_size_delta d USING crowded c WHERE d.tag_id = c.tag_id AND d.day = c.day
-         RETURNING d.tag_id, d.day, d.old_value, d.new_value, d.n),
+         RETURNING d.tag_id, d.day, d.old_value, d.new_value, d.n, d.last_at),
        folded AS (
-         INSERT INTO audience_size_delta (tag_id, day, old_value, new_value, n)
-         SELECT tag_id, day, old_value, new_value, sum(n)::int FROM moved GROUP BY 1, 2, 3, 4 HAVING sum(n) <> 0
+         INSERT INTO audience_size_delta (tag_id, day, old_value, new_value, n, last_at)
+         SELECT tag_id, day, old_value, new_value, sum(n)::int, max(last_at) FROM moved GROUP BY 1, 2, 3, 4
+         HAVING sum(n) <> 0
          RETURNING 1)
        SELECT (SELECT count(*) FROM moved)::int AS folded`,
     );

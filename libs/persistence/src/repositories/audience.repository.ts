@@ -159,16 +159,22 @@ export class AudienceRepository {
 
   // When membership last changed (any change of the tag's value for a filtered audience), at or
   // before an instant when one is given.
+  // Now: from the size rollup's last_at (one index range; the history's (txid, seq) index walked
+  // back from its head would pass every later change of other tags: 431 ms after an activation of
+  // another tag over 1,000,000 customers). Rollup rows written before last_at existed have none; a tag
+  // with no other row is searched in the history, as at an instant.
   async lastChangedAt(tagId: string, asOf?: Date): Promise<Date | null> {
-    const rows: { at: Date }[] = asOf
-      ? await this.dataSource.query(
-          `SELECT max(h.at) AS at FROM tag_history h WHERE ${changedTag('h', '$1')} AND h.at <= $2`,
-          [tagId, asOf],
-        )
-      : await this.dataSource.query(
-          `SELECT h.at FROM tag_history h WHERE ${changedTag('h', '$1')} ORDER BY h.txid DESC, h.seq DESC LIMIT 1`,
-          [tagId],
-        );
+    if (!asOf) {
+      const [rolled]: { at: Date | null }[] = await this.dataSource.query(
+        `SELECT max(last_at) AS at FROM audience_size_delta WHERE tag_id = $1`,
+        [tagId],
+      );
+      if (rolled.at !== null) return rolled.at;
+    }
+    const rows: { at: Date | null }[] = await this.dataSource.query(
+      `SELECT max(h.at) AS at FROM tag_history h WHERE ${changedTag('h', '$1')} AND ($2::timestamptz IS NULL OR h.at <= $2)`,
+      [tagId, asOf ?? null],
+    );
     return rows[0]?.at ?? null;
   }
 
