@@ -171,11 +171,21 @@ describe('a marketing manager in the console', () => {
     );
     await screenshot(page, '04-explorer-ad-hoc');
 
+    // Saved by the browser from a one-time link, like a segment's export: the page fetches the link
+    // only, never the list.
+    const fetched: string[] = [];
+    const onRequest = (request: import('playwright-core').Request) => {
+      if (['fetch', 'xhr'].includes(request.resourceType()))
+        fetched.push(`${request.method()} ${request.url()}`);
+    };
+    page.on('request', onRequest);
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       page.getByTestId('ad-hoc-export').click(),
     ]);
     const saved = readFileSync(await download.path(), 'utf8');
+    page.off('request', onRequest);
+    expect(fetched).toEqual([`POST ${origin}/v1/insights/export:link`]);
     const exported = await api.send('POST', '/v1/insights/export', JSON.stringify({ rule, format: 'csv' }), {
       contentType: 'application/json',
       accept: 'text/csv',

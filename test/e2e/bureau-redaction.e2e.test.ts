@@ -185,6 +185,16 @@ describe('bureau data only with bureau:read, on every route', () => {
           ['entered', 'left', 'changed'].map((change) => `?change=${change}&tagId=${tagId}`),
         );
       if (t.endsWith('/explain')) return ['', '?format=text&lang=en', '?format=text&lang=zh'];
+      // Many audiences' sizes at once: every segment and boolean tag, 20 ids a request.
+      if (t === '/v1/audiences/sizes') {
+        const ids = activeTags
+          .filter((tag) => tag.kind === 'segment' || tag.kind === 'boolean')
+          .map((tag) => tag.tag_id);
+        return Array.from(
+          { length: Math.ceil(ids.length / 20) },
+          (_, i) => `?ids=${ids.slice(i * 20, i * 20 + 20).join(',')}`,
+        );
+      }
       if (t === '/v1/insights/breakdown')
         return activeTags
           .filter((tag) => tag.kind === 'category' || tag.kind === 'number')
@@ -344,6 +354,9 @@ describe('bureau data only with bureau:read, on every route', () => {
       status('GET /v1/insights/breakdown?audience=debt_to_income_ratio=0..1000000&by=bureau_score_band'),
     ).toBe(403);
     expect(status('GET /v1/audiences/debt_to_income_ratio/sizes?min=0&max=1000000')).toBe(200);
+    const batchedSizes = answers.filter((answer) => answer.what.startsWith('GET /v1/audiences/sizes?ids='));
+    expect(batchedSizes.length).toBeGreaterThan(0);
+    expect(batchedSizes.map((answer) => answer.response.status)).toEqual(batchedSizes.map(() => 200));
     for (const route of ['overlap', 'count', 'export'])
       expect(status(`POST /v1/insights/${route}`)).toBe(200);
   }, 180_000);

@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto';
 import { ApiKeyService } from '@tagforge/auth';
+import { AppConfig } from '@tagforge/common';
+import { QueueProducer } from '@tagforge/queue';
 import { Client } from 'pg';
 import { auth, eventually, startApi, startWorker, type ApiHarness } from '../support/api-harness';
 
@@ -147,5 +150,92 @@ describe('export links', () => {
     await keys.revoke(key.id, null);
     const refused = await api.http.get(issued.body.url).expect(401);
     expect(refused.body.error.message).toBe('the key that made this link is revoked or expired');
+  });
+
+  describe('an ad-hoc audience (POST /v1/insights/export:link)', () => {
+    // Set algebra over boolean tags (counted by SQL), and a category value (by combinations of values).
+    const rules = [
+      { var: 'tags.opted_out' },
+      { or: [{ var: 'tags.opted_out' }, { '==': [{ var: 'tags.preferred_channel' }, 'sms'] }] },
+    ];
+    const keyedExport = (body: object) =>
+      text(api.http.post('/v1/insights/export').set(auth()).send(body)).expect(200);
+    const adHocLink = (body: unknown, key: Record<string, string> = auth()) =>
+      api.http
+        .post('/v1/insights/export:link')
+        .set(key)
+        .send(body as object);
+    const tokenKey = (url: string) =>
+      `${api.app.get(AppConfig).QUEUE_PREFIX}:export-token:${createHash('sha256')
+        .update(url.replace('/exports/', ''))
+        .digest('hex')}`;
+
+    it('gives the same list as the keyed export, once, without a key, as an attachment', async () => {
+      for (const rule of rules) {
+        const keyed = await keyedExport({ rule, format: 'csv' });
+        expect((keyed.body as string).split('\n').length).toBeGreaterThan(3);
+        const issued = await adHocLink({ rule }).expect(201);
+        expect(issued.body).toEqual({
+          url: expect.stringMatching(/^\/exports\/[A-Za-z0-9_-]{43}$/),
+          format: 'csv',
+          expiresAt: expect.any(String),
+        });
+        const downloaded = await text(api.http.get(issued.body.url)).expect(200);
+        expect(downloaded.headers['content-type']).toContain('text/csv');
+        expect(downloaded.headers['content-disposition']).toBe('attachment; filename="ad-hoc-audience.csv"');
+        expect(downloaded.body).toBe(keyed.body);
+        const again = await api.http.get(issued.body.url).expect(401);
+        expect(again.body.error.message).toBe('this download link is unknown, used or expired');
+      }
+    });
+
+    it('streams NDJSON and a past instant as asked', async () => {
+      const asOf = new Date().toISOString();
+      const body = { rule: rules[1], format: 'ndjson', asOf };
+      const keyed = await keyedExport(body);
+      const issued = await adHocLink(body).expect(201);
+      expect(issued.body.format).toBe('ndjson');
+      const downloaded = await text(api.http.get(issued.body.url)).expect(200);
+      expect(downloaded.headers['content-type']).toContain('application/x-ndjson');
+      expect(downloaded.headers['tagforge-as-of']).toBe(asOf);
+      expect(downloaded.body).toBe(keyed.body);
+    });
+
+    it('expires: the token lives in Redis for 60 s at most, and is refused after', async () => {
+      const issued = await adHocLink({ rule: rules[0] }).expect(201);
+      const redis = api.app.get(QueueProducer).redis;
+      const key = tokenKey(issued.body.url);
+      const ttl = await redis.ttl(key);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(60);
+      // Time passes: the key's expiry brought forward to now.
+      await redis.pexpire(key, 1);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const expired = await api.http.get(issued.body.url).expect(401);
+      expect(expired.body.error.message).toBe('this download link is unknown, used or expired');
+    });
+
+    it('refuses a bad rule, a bad request or a key without insights:read when the link is asked for', async () => {
+      const unknown = await adHocLink({ rule: { var: 'tags.no_such_tag' } }).expect(422);
+      expect(unknown.body.error.message).toBe('the rule is not a valid ad-hoc audience');
+      expect(unknown.body.error.details.problems[0]).toMatchObject({ code: 'unknown_tag' });
+      await adHocLink({ rule: { var: 'profile.deposits.balance' } }).expect(422);
+      await adHocLink({}).expect(400);
+      await adHocLink({ rule: rules[0], format: 'xlsx' }).expect(400);
+      await adHocLink({ rule: rules[0], columns: ['tag:risk_grade'] }).expect(400);
+      await adHocLink({ rule: rules[0], asOf: '2999-01-01T00:00:00Z' }).expect(400);
+      await adHocLink({ rule: rules[0] }, {}).expect(401);
+      const segmentsOnly = await keys.create({ name: 'segments only', scopes: ['segments:read'] }, null);
+      const refused = await adHocLink({ rule: rules[0] }, auth(segmentsOnly.key)).expect(403);
+      expect(refused.body.error.message).toContain('insights:read');
+    });
+
+    it('refuses the download once the key that made the link is revoked', async () => {
+      const key = await keys.create({ name: 'marketing, soon revoked', scopes: ['insights:read'] }, null);
+      const issued = await adHocLink({ rule: rules[0] }, auth(key.key)).expect(201);
+      await keys.revoke(key.id, null);
+      const refused = await api.http.get(issued.body.url).expect(401);
+      expect(refused.body.error.message).toBe('the key that made this link is revoked or expired');
+    });
   });
 });

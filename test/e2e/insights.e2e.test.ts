@@ -102,6 +102,58 @@ describe('insights', () => {
     await get('/v1/audiences/do_not_market/sizes?from=2020-01-01T00:00:00Z&interval=day').expect(400);
   });
 
+  it('gives many audiences their sizes in one request, each equal to its own series', async () => {
+    // The headline segments and a boolean tag.
+    const ids = [...HEADLINE, 'high_intent'];
+    const to = new Date(Date.now() - 60_000).toISOString();
+    for (const range of [
+      `interval=day&to=${to}`,
+      `interval=week&to=${to}`,
+      `interval=month&from=2026-01-01T00:00:00Z&to=${to}`,
+    ]) {
+      const batch = (await get(`/v1/audiences/sizes?ids=${ids.join(',')}&${range}`).expect(200)).body;
+      expect(batch.items.map((series: { id: string }) => series.id)).toEqual(ids);
+      for (const [i, id] of ids.entries()) {
+        const single = (await get(`/v1/audiences/${id}/sizes?${range}`).expect(200)).body;
+        expect(batch.items[i]).toEqual(single);
+      }
+    }
+    // The defaults (30 days up to now): the same points as the single route's.
+    const batch = (await get(`/v1/audiences/sizes?ids=${HEADLINE[0]}`).expect(200)).body;
+    const single = (await get(`/v1/audiences/${HEADLINE[0]}/sizes`).expect(200)).body;
+    const figures = (series: { points: { size: number; entered: number; exited: number }[] }) =>
+      series.points.map(({ size, entered, exited }) => [size, entered, exited]);
+    expect(batch.items).toHaveLength(1);
+    expect(batch.items[0].interval).toBe('day');
+    expect(figures(batch.items[0])).toEqual(figures(single));
+
+    const refusal = async (query: string, status: number) =>
+      (await get(`/v1/audiences/sizes${query}`).expect(status)).body.error.message as string;
+    expect(await refusal('', 400)).toMatch(/ids is required/);
+    expect(await refusal('?ids=', 400)).toMatch(/ids is required/);
+    expect(await refusal('?ids=Bad-Id', 400)).toMatch(/ids\[0\] must be snake_case/);
+    expect(await refusal(`?ids=${HEADLINE[0]},,${HEADLINE[1]}`, 400)).toMatch(/ids\[1\]/);
+    const many = Array.from({ length: 21 }, (_, i) => `audience_${i}`).join(',');
+    expect(await refusal(`?ids=${many}`, 400)).toMatch(/at most 20 ids \(21 given\)/);
+    expect(await refusal(`?ids=do_not_market,${HEADLINE[0]},do_not_market`, 400)).toMatch(
+      /do_not_market twice/,
+    );
+    expect(await refusal('?ids=do_not_market&ids=do_not_market', 400)).toMatch(/more than once/);
+    expect(await refusal(`?ids=age_band,${HEADLINE[0]},risk_score`, 400)).toMatch(
+      /age_band is a category tag, risk_score is a number tag/,
+    );
+    expect(await refusal(`?ids=no_such_tag,${HEADLINE[0]},nor_this_one`, 404)).toBe(
+      'no active segment or tag no_such_tag, nor_this_one',
+    );
+    await refusal('?ids=do_not_market&interval=year', 400);
+    await refusal('?ids=do_not_market&from=2026-12-01T00:00:00Z&to=2026-11-01T00:00:00Z', 400);
+    await refusal('?ids=do_not_market&from=2020-01-01T00:00:00Z&interval=day', 400);
+    const refused = await get(`/v1/audiences/sizes?ids=${HEADLINE[0]}`, noInsights).expect(403);
+    expect(refused.body.error.message).toMatch(/insights:read/);
+    // No bureau rule on sizes, as on the single route: a key without bureau:read reads them too.
+    await get(`/v1/audiences/sizes?ids=${HEADLINE.join(',')}`, noBureau).expect(200);
+  });
+
   it('answers the overlap of the 8 headline segments exactly, now and at an instant', async () => {
     const sets = await Promise.all(HEADLINE.map(async (id) => new Set(await members(id))));
     const check = (body: {

@@ -287,6 +287,20 @@ export function badQueryValue(name: string): fc.Arbitrary<string> {
         ),
         fc.string({ maxLength: 30 }),
       );
+    case 'ids':
+      return fc.oneof(
+        fc.constantFrom(
+          '',
+          ',',
+          'Bad Id',
+          'a,,b',
+          'x'.repeat(65),
+          'no_such_tag_bad_input',
+          'no_such_tag_bad_input,no_such_tag_bad_input',
+          Array.from({ length: 21 }, (_, i) => `bad_input_${i}`).join(','),
+        ),
+        fc.string({ maxLength: 30 }),
+      );
     case 'by':
       return badTagIdQuery;
     case 'tagId':

@@ -9,14 +9,26 @@ import type { AudienceRef, ColumnRequest, ExportFormat } from '@tagforge/serving
 export const EXPORT_TOKEN_TTL_SECONDS = 60;
 
 // What a one-time download link stands for: an export the key was allowed to start, exactly as it
-// asked for it. Ids and names only (no customer data), like a job payload.
-export interface ExportGrant {
+// asked for it. Ids and names only (no customer data), like a job payload: the members of a segment or
+// tag with chosen columns, or an ad-hoc audience's members (its rule reads tag ids and values only).
+export type ExportGrant = MembersExportGrant | AdHocExportGrant;
+
+export interface MembersExportGrant {
   keyId: string;
   ref: AudienceRef;
   format: ExportFormat;
   asOf?: string;
   columns: ColumnRequest[];
 }
+
+export interface AdHocExportGrant {
+  keyId: string;
+  rule: unknown;
+  format: ExportFormat;
+  asOf?: string;
+}
+
+export const isAdHocGrant = (grant: ExportGrant): grant is AdHocExportGrant => 'rule' in grant;
 
 // One-time export tokens in Redis (every API instance sees them). Only a hash of the token is a
 // key, so a Redis dump does not hold live links; GETDEL makes each one good for a single download.

@@ -20,15 +20,17 @@ import {
 import type { FastifyReply } from 'fastify';
 import { grants, isScope, type Principal } from '@tagforge/auth';
 import { ErrorCode, TagforgeException } from '@tagforge/common';
+import { InsightsService } from '@tagforge/insights';
 import { ApiKeyRepository } from '@tagforge/persistence';
 import { AudienceService, MAX_EXPORT_COLUMNS, type AudienceRef, type ColumnRequest } from '@tagforge/serving';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { PublicRoute, RequireScope } from '../auth/require-scope.decorator';
+import { startAttachment } from '../http/export-format';
 import { AS_OF_PROBLEM, Refuses, errorResponse } from '../http/openapi';
 import { AS_OF, NumberPipe, TagIdPipe, TextPipe } from '../http/params';
-import { streamMembers } from './audience-routes';
+import { AS_OF_HEADER, streamMembers } from './audience-routes';
 import { ColumnsPipe, ExportFormatPipe, ExportLinkDto } from './audience.dto';
-import { EXPORT_TOKEN_TTL_SECONDS, ExportTokens, type ExportGrant } from './export-tokens';
+import { EXPORT_TOKEN_TTL_SECONDS, ExportTokens, isAdHocGrant, type ExportGrant } from './export-tokens';
 
 export const EXPORTS_PATH = 'exports';
 
@@ -159,15 +161,18 @@ export class ExportDownloadsController {
     private readonly audiences: AudienceService,
     private readonly tokens: ExportTokens,
     private readonly keys: ApiKeyRepository,
+    private readonly insights: InsightsService,
   ) {}
 
   @Get(':token')
   @ApiOperation({
-    summary: 'Download an export by its one-time link (POST …/members:export); no key header',
+    summary:
+      'Download an export by its one-time link (POST …/members:export, POST /v1/insights/export:link); no key header',
   })
   @ApiParam({ name: 'token', description: 'from the url of the link' })
   @ApiOkResponse({
-    description: 'the whole list, streamed as an attachment: CSV (customer_id,since,<columns>) or NDJSON',
+    description:
+      'the whole list, streamed as an attachment: CSV (customer_id,since,<columns>; an ad-hoc audience: customer_id) or NDJSON',
     content: {
       'text/csv': { schema: { type: 'string' } },
       'application/x-ndjson': { schema: { type: 'string' } },
@@ -175,7 +180,11 @@ export class ExportDownloadsController {
   })
   @Refuses.badRequest('a token that is not 43 characters of A-Z a-z 0-9 _ -')
   @errorResponse(401, ErrorCode.Unauthenticated, 'this download link is unknown, used or expired')
-  @errorResponse(403, ErrorCode.Forbidden, 'the key that made this link lacks "segments:read"')
+  @errorResponse(
+    403,
+    ErrorCode.Forbidden,
+    'the key that made this link lacks "segments:read" (an ad-hoc audience\'s link: "insights:read")',
+  )
   async download(@Param('token') token: string, @Res() reply: FastifyReply): Promise<void> {
     const grant = await this.tokens.redeem(token);
     if (!grant) {
@@ -193,8 +202,21 @@ export class ExportDownloadsController {
       );
     }
     const scopes = key.scopes.filter(isScope);
-    if (!grants(scopes, 'segments:read')) {
-      throw new TagforgeException(ErrorCode.Forbidden, 'the key that made this link lacks "segments:read"');
+    const needed = isAdHocGrant(grant) ? 'insights:read' : 'segments:read';
+    if (!grants(scopes, needed)) {
+      throw new TagforgeException(ErrorCode.Forbidden, `the key that made this link lacks "${needed}"`);
+    }
+    if (isAdHocGrant(grant)) {
+      const asOf = grant.asOf ? new Date(grant.asOf) : undefined;
+      await this.insights.exportCount(grant.rule, { asOf, format: grant.format }, () =>
+        startAttachment(
+          reply,
+          grant.format,
+          'ad-hoc-audience',
+          asOf ? { [AS_OF_HEADER]: asOf.toISOString() } : {},
+        ),
+      );
+      return;
     }
     await streamMembers(
       this.audiences,

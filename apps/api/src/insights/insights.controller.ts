@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ApiBody,
+  ApiCreatedResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
@@ -10,10 +11,12 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { grants, type Principal } from '@tagforge/auth';
+import { ErrorCode } from '@tagforge/common';
 import {
   DEFAULT_SAMPLE,
   InsightsService,
   MAX_OVERLAP_AUDIENCES,
+  MAX_SIZE_SERIES,
   SIZE_INTERVALS,
   type SizeInterval,
 } from '@tagforge/insights';
@@ -21,9 +24,12 @@ import { CurrentPrincipal } from '../auth/principal.decorator';
 import { RequireScope } from '../auth/require-scope.decorator';
 import { DtoBodyPipe } from '../http/body.pipe';
 import { negotiateExportFormat, startAttachment } from '../http/export-format';
-import { AS_OF_PROBLEM, Refuses } from '../http/openapi';
+import { AS_OF_PROBLEM, Refuses, errorResponse } from '../http/openapi';
 import { AS_OF, InstantPipe, NumberPipe, OneOfPipe, TagIdPipe, TextPipe } from '../http/params';
 import { AS_OF_HEADER } from '../audiences/audience-routes';
+import { ExportLinkDto } from '../audiences/audience.dto';
+import { EXPORT_TOKEN_TTL_SECONDS, ExportTokens } from '../audiences/export-tokens';
+import { EXPORTS_PATH } from '../audiences/exports.controller';
 import {
   AudiencePipe,
   BINS_DESCRIPTION,
@@ -36,6 +42,8 @@ import {
   OverlapRequestDto,
   RequiredTagIdPipe,
   SizesDto,
+  SizesListDto,
+  TagIdListPipe,
   binsOf,
   bodyInstant,
   parseAudience,
@@ -48,7 +56,10 @@ const RULE_PROBLEMS = [{ code: 'unknown_tag', message: 'no active tag high_intne
 @ApiTags('insights')
 @Controller('v1/insights')
 export class InsightsController {
-  constructor(private readonly insights: InsightsService) {}
+  constructor(
+    private readonly insights: InsightsService,
+    private readonly tokens: ExportTokens,
+  ) {}
 
   @Post('overlap')
   @HttpCode(200)
@@ -130,6 +141,47 @@ export class InsightsController {
     );
   }
 
+  @Post('export::link')
+  @RequireScope('insights:read')
+  @ApiOperation({
+    summary: 'A one-time download link for the members of an ad-hoc audience (CSV or NDJSON)',
+    description:
+      'The same export as POST /v1/insights/export, the rule checked now with this key, ' +
+      `delivered by a link that needs no key, works once and within ${EXPORT_TOKEN_TTL_SECONDS} s. ` +
+      'For a browser: it saves the streamed file itself, so the list never passes through a page.',
+  })
+  @ApiBody({ type: ExportRequestDto })
+  @ApiCreatedResponse({ type: ExportLinkDto })
+  @Refuses.badRequest(`rule missing, format not csv or ndjson, other fields, ${AS_OF_PROBLEM}`)
+  @Refuses.unprocessable('the rule is not a valid ad-hoc audience', { problems: RULE_PROBLEMS })
+  @errorResponse(
+    503,
+    ErrorCode.ServiceUnavailable,
+    'download links need Redis, which is not reachable now; retry later',
+  )
+  async exportLink(
+    @Body(
+      new DtoBodyPipe(
+        ExportRequestDto,
+        '{"rule": JSON Logic, "asOf"?: instant, "format"?: "csv" | "ndjson"}',
+      ),
+    )
+    body: ExportRequestDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<ExportLinkDto> {
+    const asOf = bodyInstant(body.asOf, 'asOf');
+    // Refused now, as JSON, rather than as a failed download later.
+    await this.insights.checkExport(body.rule, asOf);
+    const format = body.format ?? 'csv';
+    const { token, expiresAt } = await this.tokens.issue({
+      keyId: principal.keyId,
+      rule: body.rule,
+      format,
+      ...(asOf ? { asOf: asOf.toISOString() } : {}),
+    });
+    return { url: `/${EXPORTS_PATH}/${token}`, format, expiresAt: expiresAt.toISOString() };
+  }
+
   @Get('breakdown')
   @RequireScope('insights:read', 'breaking down by a tag computed from bureau data alone needs "bureau:read"')
   @ApiOperation({
@@ -168,6 +220,44 @@ export class InsightsController {
 @Controller('v1/audiences')
 export class AudienceSizesController {
   constructor(private readonly insights: InsightsService) {}
+
+  @Get('sizes')
+  @RequireScope('insights:read')
+  @ApiOperation({
+    summary: `Up to ${MAX_SIZE_SERIES} segments' or boolean tags' sizes over time in one request`,
+    description:
+      'Each series equals GET /v1/audiences/{id}/sizes for that id with the same interval, from and to; all are read from the daily rollup in one statement. A category or number tag needs a value or bounds: ask the single route.',
+  })
+  @ApiQuery({
+    name: 'ids',
+    required: true,
+    // One comma-separated value (a repeated ?ids= is refused), not an array of values.
+    type: String,
+    example: 'high_intent_loan_demand,low_risk_customers',
+    description: `1 to ${MAX_SIZE_SERIES} segment or boolean tag ids separated by commas, each once`,
+  })
+  @ApiQuery({ name: 'interval', required: false, enum: SIZE_INTERVALS, description: 'day by default' })
+  @ApiQuery({
+    name: 'from',
+    required: false,
+    example: '2026-11-01T00:00:00Z',
+    description: 'default: 30 days, 12 weeks or 12 months before to',
+  })
+  @ApiQuery({ name: 'to', required: false, example: '2026-12-01T00:00:00Z', description: 'default: now' })
+  @ApiOkResponse({ type: SizesListDto })
+  @Refuses.badRequest(
+    `ids missing, malformed, repeated, more than ${MAX_SIZE_SERIES} or naming a category or number tag; from/to not ISO 8601 instants or in the future, from after to, more than 1000 intervals`,
+  )
+  @Refuses.notFound('no active segment or tag with these ids (all of them named)')
+  async sizesOfMany(
+    @Query('ids', new TagIdListPipe('ids', MAX_SIZE_SERIES)) ids: string[],
+    @Query('interval', new OneOfPipe<SizeInterval>('interval', SIZE_INTERVALS))
+    interval: SizeInterval | undefined,
+    @Query('from', new InstantPipe('from', true)) from: Date | undefined,
+    @Query('to', new InstantPipe('to', true)) to: Date | undefined,
+  ) {
+    return { items: await this.insights.sizesOfMany(ids, { from, to, interval: interval ?? 'day' }) };
+  }
 
   @Get(':id/sizes')
   @RequireScope('insights:read')

@@ -162,6 +162,11 @@ export class SizesDto {
   points!: SizePointDto[];
 }
 
+export class SizesListDto {
+  @ApiProperty({ type: [SizesDto], description: 'one series per id, in the order asked' })
+  items!: SizesDto[];
+}
+
 const MATRIX = { type: 'array', items: { type: 'array', items: { type: 'number' } } } as const;
 
 export class AudienceEchoDto {
@@ -379,6 +384,32 @@ export class AudiencePipe implements PipeTransform<unknown, AudienceText> {
     if (text === undefined)
       throw new TagforgeException(ErrorCode.BadRequest, `${this.name} is required: ${AUDIENCE_TEXT}`);
     return parseAudience(text, this.name);
+  }
+}
+
+// ?ids=high_intent_loan_demand,low_risk_customers — tag ids separated by commas, each once.
+export class TagIdListPipe implements PipeTransform<unknown, string[]> {
+  constructor(
+    private readonly name: string,
+    private readonly max: number,
+  ) {}
+
+  transform(value: unknown): string[] {
+    const text = single(value, this.name);
+    if (text === undefined || text === '') {
+      throw new TagforgeException(
+        ErrorCode.BadRequest,
+        `${this.name} is required: 1 to ${this.max} segment or boolean tag ids separated by commas`,
+      );
+    }
+    const ids = text.split(',');
+    if (ids.length > this.max) {
+      throw new TagforgeException(
+        ErrorCode.BadRequest,
+        `${this.name}: at most ${this.max} ids (${ids.length} given)`,
+      );
+    }
+    return ids.map((id, i) => assertTagId(id, `${this.name}[${i}]`));
   }
 }
 

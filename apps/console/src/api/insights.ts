@@ -1,8 +1,7 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import { storedKey } from '../auth/session';
 import { api, unwrap } from './client';
-import { apiErrorOf } from './errors';
+import { saveFromLink } from './queries';
 import type { NewCampaign } from './types';
 
 // The insight routes (docs/insights.md) and the campaigns (apps/api/src/campaigns). Sizes, overlaps,
@@ -29,6 +28,21 @@ export const useSizes = (
         }),
       ),
     enabled: id !== undefined && (options.enabled ?? true),
+    staleTime: 30_000,
+  });
+
+// The daily size series of several segments or boolean tags in one request (the overview's
+// headline segments): GET /v1/audiences/sizes, each series equal to the single route's.
+export const useSizesOfMany = (ids: readonly string[], enabled = true) =>
+  useQuery({
+    queryKey: ['sizes-of-many', ids],
+    queryFn: async () => {
+      const answer = await unwrap(
+        api.GET('/v1/audiences/sizes', { params: { query: { ids: ids.join(','), interval: 'day' } } }),
+      );
+      return new Map(answer.items.map((series) => [series.id, series]));
+    },
+    enabled: ids.length > 0 && enabled,
     staleTime: 30_000,
   });
 
@@ -82,33 +96,13 @@ export const useAdHocCount = (ruleText: string | null) => {
   });
 };
 
-// The members of an ad-hoc audience as CSV. POST /v1/insights/export streams with the key header,
-// which a plain browser download cannot send, so this one is fetched: it is one customer_id column
-// (about 10 bytes a member), and the body is handed to the browser's download as a Blob.
-export async function downloadAdHoc(rule: unknown): Promise<number> {
-  const key = storedKey();
-  const response = await fetch(`${window.location.origin}/v1/insights/export`, {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/json',
-      Accept: 'text/csv',
-      ...(key ? { Authorization: `Bearer ${key}` } : {}),
-    },
-    body: JSON.stringify({ rule, format: 'csv' }),
-  });
-  if (!response.ok) {
-    throw apiErrorOf(response.status, await response.json().catch(() => null));
-  }
-  const blob = await response.blob();
-  const url = URL.createObjectURL(blob);
-  const anchor = document.createElement('a');
-  anchor.href = url;
-  anchor.download = 'ad-hoc-audience.csv';
-  document.body.append(anchor);
-  anchor.click();
-  anchor.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-  return blob.size;
+// The members of an ad-hoc audience as CSV, saved by the browser from a one-time link like a
+// segment's export (POST /v1/insights/export:link checks the rule first: a refusal is its message).
+export async function downloadAdHoc(rule: unknown): Promise<void> {
+  const link = await unwrap(
+    api.POST('/v1/insights/export:link', { body: { rule: rule as never, format: 'csv' } }),
+  );
+  saveFromLink(link.url);
 }
 
 export const useCampaigns = (enabled = true) =>

@@ -45,7 +45,12 @@ export const useSegments = (enabled = true) =>
     enabled,
   });
 
-export const useAudience = (id: string | undefined, kind: 'segment' | 'boolean', asOf?: string) =>
+export const useAudience = (
+  id: string | undefined,
+  kind: 'segment' | 'boolean',
+  asOf?: string,
+  enabled = true,
+) =>
   useQuery({
     queryKey: ['audience', kind, id, asOf],
     queryFn: () =>
@@ -54,7 +59,7 @@ export const useAudience = (id: string | undefined, kind: 'segment' | 'boolean',
         : unwrap(
             api.GET('/v1/tags/{id}/size', { params: { path: { id: id! }, query: asOf ? { asOf } : {} } }),
           ),
-    enabled: id !== undefined,
+    enabled: id !== undefined && enabled,
   });
 
 // One page of members at a time (keyset-paged): a 900,000-member segment is never loaded whole.
@@ -278,8 +283,13 @@ export async function downloadMembers(
     kind === 'segment'
       ? await unwrap(api.POST('/v1/segments/{id}/members:export', { params: { path: { id }, query } }))
       : await unwrap(api.POST('/v1/tags/{id}/members:export', { params: { path: { id }, query } }));
+  saveFromLink(link.url);
+}
+
+// Hands a one-time export link to the browser's download manager (Content-Disposition: attachment).
+export function saveFromLink(url: string): void {
   const anchor = document.createElement('a');
-  anchor.href = link.url;
+  anchor.href = url;
   anchor.download = '';
   anchor.rel = 'noopener';
   document.body.append(anchor);

@@ -19,6 +19,7 @@ import { AdHocBuilder } from '../components/AdHocBuilder';
 import { ErrorAlert, QueryState } from '../components/feedback';
 import { BreakdownPanel, OverlapPanel } from '../components/InsightPanels';
 import { SizeTrend } from '../components/SizeTrend';
+import { useSizes } from '../api/insights';
 import { HEADLINE_SEGMENTS } from './Overview';
 import { formatInstant } from '../format/format';
 import { useI18n } from '../i18n/i18n';
@@ -99,7 +100,16 @@ function AudiencePanel({ kind, id }: { kind: 'segment' | 'boolean'; id: string }
   const { t, locale, lang } = useI18n();
   const [asOf, setAsOf] = useState<Dayjs | null>(null);
   const instant = asOf?.toISOString();
-  const audience = useAudience(id, kind, instant);
+  // With insights:read and no instant, the size now is the last point of the size series the trend
+  // panel asks anyway (the rollup is written in the history's transaction: no lag), so the screen
+  // does not ask the same number twice; at an instant, or without the scope, the audience's own size.
+  const canReadInsights = useGrants('insights:read');
+  const fromSeries = canReadInsights && instant === undefined;
+  const series = useSizes(id, { enabled: fromSeries });
+  const audience = useAudience(id, kind, instant, !fromSeries);
+  const sizeQuery = fromSeries ? series : audience;
+  const sizeNow = () =>
+    fromSeries ? (series.data!.points[series.data!.points.length - 1]?.size ?? 0) : audience.data!.size;
   const tags = useTags();
   const canReadBureau = useGrants('bureau:read');
   const options = useMemo(
@@ -145,11 +155,11 @@ function AudiencePanel({ kind, id }: { kind: 'segment' | 'boolean'; id: string }
     <Card size="small">
       <Space orientation="vertical" style={{ width: '100%' }}>
         <Space wrap align="end">
-          <QueryState query={audience}>
+          <QueryState query={sizeQuery}>
             {() => (
               <Statistic
                 title={`${t('size')}${instant ? ` (${formatInstant(instant, locale)})` : ''}`}
-                value={audience.data!.size}
+                value={sizeNow()}
                 formatter={(value) => (
                   <span data-testid="audience-size">
                     {new Intl.NumberFormat(locale).format(Number(value))}

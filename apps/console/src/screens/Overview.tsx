@@ -3,7 +3,7 @@ import { Link } from 'react-router';
 import { useOpsStatus, useRuns, useSegments, useTags } from '../api/queries';
 import { ruleErrorsOf, scopeTagsOf, type RunView } from '../api/types';
 import { useGrants } from '../auth/identity';
-import { useSizes } from '../api/insights';
+import { useSizesOfMany } from '../api/insights';
 import { QueryState, RunProgress, RunStatus } from '../components/feedback';
 import { Sparkline } from '../components/SizeTrend';
 import { formatInstant } from '../format/format';
@@ -20,6 +20,9 @@ export const HEADLINE_SEGMENTS = [
   'early_warning_watchlist',
   'do_not_market',
 ];
+
+// The most size series GET /v1/audiences/sizes gives in one request.
+const MAX_TRENDS = 20;
 
 export function Overview() {
   const { t, locale, tagName } = useI18n();
@@ -42,6 +45,7 @@ export function Overview() {
             (segment) => segment !== undefined,
           );
           const shown = headline.length > 0 ? headline : (segments.data ?? []);
+          const trendIds = shown.slice(0, MAX_TRENDS).map((segment) => segment.id);
           return (
             <Row gutter={[16, 16]}>
               {shown.map((segment) => (
@@ -59,7 +63,9 @@ export function Overview() {
                     <Typography.Text type="secondary">
                       {t('lastChanged')}: {formatInstant(segment.lastChangedAt, locale)}
                     </Typography.Text>
-                    {canReadInsights ? <SegmentTrend id={segment.id} /> : null}
+                    {canReadInsights && trendIds.includes(segment.id) ? (
+                      <SegmentTrend id={segment.id} ids={trendIds} />
+                    ) : null}
                   </Card>
                 </Col>
               ))}
@@ -96,13 +102,14 @@ export function Overview() {
 }
 
 // Today's entered / exited and the 30-day sparkline of one headline segment (daily points; the
-// last one is today, still running).
-function SegmentTrend({ id }: { id: string }) {
+// last one is today, still running). Every card asks the same query: one request for all of them.
+function SegmentTrend({ id, ids }: { id: string; ids: readonly string[] }) {
   const { t, locale } = useI18n();
-  const sizes = useSizes(id);
-  if (sizes.isError) return <Typography.Text type="danger">{t('trendFailed')}</Typography.Text>;
-  if (!sizes.data) return <div style={{ height: 66 }} />;
-  const today = sizes.data.points[sizes.data.points.length - 1];
+  const trends = useSizesOfMany(ids);
+  if (trends.isError) return <Typography.Text type="danger">{t('trendFailed')}</Typography.Text>;
+  const series = trends.data?.get(id);
+  if (!series) return <div style={{ height: 66 }} />;
+  const today = series.points[series.points.length - 1];
   const number = (value: number) => new Intl.NumberFormat(locale).format(value);
   return (
     <div data-testid={`trend-${id}`}>
@@ -112,7 +119,7 @@ function SegmentTrend({ id }: { id: string }) {
         <span className="exited">−</span>
         <span data-testid={`today-exited-${id}`}>{number(today?.exited ?? 0)}</span>
       </Typography.Text>
-      <Sparkline series={sizes.data} label={t('sparkline30')} />
+      <Sparkline series={series} label={t('sparkline30')} />
     </div>
   );
 }

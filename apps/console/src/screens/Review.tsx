@@ -44,7 +44,7 @@ function Pending() {
   });
   const drafts = draftsOf(details.map((detail) => detail.data).filter((detail) => detail !== undefined));
   return (
-    <Card size="small" title={t('pendingChanges')}>
+    <Card size="small" title={t('pendingChanges')} data-testid="pending-changes">
       <QueryState query={runs}>
         {() => (
           <List

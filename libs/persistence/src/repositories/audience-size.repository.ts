@@ -50,6 +50,48 @@ export class AudienceSizeRepository {
     return rows.map((row) => ({ day: row.day, entered: Number(row.entered), exited: Number(row.exited) }));
   }
 
+  // days() for several audiences of distinct tags in one statement: one scan of the rollup index over
+  // their tag ids, each row judged by its own audience's filter. Every asked tag id is in the answer
+  // (an empty list when it never changed).
+  async daysOfMany(
+    audiences: readonly { tagId: string; filter: MembershipFilter }[],
+    lastDay: string,
+  ): Promise<Map<string, SizeDay[]>> {
+    const tagIds = audiences.map((audience) => audience.tagId);
+    if (new Set(tagIds).size !== tagIds.length) throw new Error('daysOfMany: each tag id once');
+    const answer = new Map<string, SizeDay[]>(tagIds.map((tagId) => [tagId, []]));
+    if (audiences.length === 0) return answer;
+    const params: unknown[] = [tagIds, lastDay];
+    const judged = (kind: 'enters' | 'exits') =>
+      `CASE tag_id ${audiences
+        .map(({ tagId, filter }) => {
+          params.push(tagId);
+          const at = `$${params.length}`;
+          const [to, from] = kind === 'enters' ? ['new_value', 'old_value'] : ['old_value', 'new_value'];
+          return `WHEN ${at} THEN (${matches(to, filter, params)}) AND NOT (${matches(from, filter, params)})`;
+        })
+        .join(' ')} END`;
+    const enters = judged('enters');
+    const exits = judged('exits');
+    const rows: { tag_id: string; day: string; entered: string; exited: string }[] =
+      await this.dataSource.query(
+        `SELECT tag_id, to_char(day, 'YYYY-MM-DD') AS day,
+                coalesce(sum(n) FILTER (WHERE enters), 0) AS entered,
+                coalesce(sum(n) FILTER (WHERE exits), 0) AS exited
+           FROM (SELECT tag_id, day, n, ${enters} AS enters, ${exits} AS exits
+                   FROM audience_size_delta WHERE tag_id = ANY($1::text[]) AND day <= $2::date) d
+          WHERE enters OR exits
+          GROUP BY tag_id, day ORDER BY tag_id, day`,
+        params,
+      );
+    for (const row of rows) {
+      answer
+        .get(row.tag_id)!
+        .push({ day: row.day, entered: Number(row.entered), exited: Number(row.exited) });
+    }
+    return answer;
+  }
+
   // Folds the rows of each (tag, day) that holds more than one row per transition into one per
   // transition. One statement: a reader sees the rows before or after, the same sums either way; a
   // concurrent compaction skips the rows this one deleted; rows appended meanwhile are left for later.
