@@ -399,6 +399,11 @@ describe('insights', () => {
 
     await get('/v1/tags/bureau_score_band/distribution', noBureau).expect(403);
     await get('/v1/tags/bureau_score_band/distribution').expect(200);
+    // A bureau-only category's size series by value is a slice of that distribution.
+    const slice = await get('/v1/audiences/bureau_score_band/sizes?value=good', noBureau).expect(403);
+    expect(slice.body.error.message).toMatch(/credit-bureau data alone.*bureau:read/);
+    await get('/v1/audiences/bureau_score_band/sizes?value=good').expect(200);
+    await get('/v1/audiences/age_band/sizes?value=31_45', noBureau).expect(200);
     await get('/v1/tags/age_band/distribution?bins=1,2').expect(400);
     await get('/v1/tags/risk_score/distribution?quantiles=1').expect(400);
     await get('/v1/tags/no_such_tag/distribution').expect(404);

@@ -207,6 +207,7 @@ describe('audience sizes over time', () => {
               const answer = await insights.sizes(
                 { id: audience.tagId, ...audience.query },
                 { from: new Date(today - 15 * DAY), to: new Date(), interval },
+                true,
               );
               for (const point of answer.points) {
                 const start = new Date(point.start).getTime();

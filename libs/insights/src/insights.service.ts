@@ -133,8 +133,19 @@ export class InsightsService {
     private readonly insights: InsightRepository,
   ) {}
 
-  async sizes(audience: AudienceText, query: SizesQuery, now = new Date()): Promise<SizesAnswer> {
+  // A category or number tag computed from bureau data alone, by value or range, is a slice of its
+  // distribution: as bureau values, only for keys with bureau:read (a segment or a boolean tag is
+  // a count of customers, as its size is).
+  async sizes(
+    audience: AudienceText,
+    query: SizesQuery,
+    canReadBureau: boolean,
+    now = new Date(),
+  ): Promise<SizesAnswer> {
     const { definition, filter } = await this.audiences.membership(audience);
+    if (definition.kind === 'category' || definition.kind === 'number') {
+      this.refuseBureauValues(definition, await this.definitions.findActive(), canReadBureau, 'sizes');
+    }
     const { buckets, lastDay } = sizeIntervals(query, now);
     const days = await this.sizeRollup.days(definition.tagId, filter, lastDay);
     return sizesAnswer(definition, echoOf(audience), query.interval, buckets, days, now);
@@ -498,13 +509,14 @@ export class InsightsService {
     definition: TagDefinitionEntity,
     active: readonly TagDefinitionEntity[],
     canReadBureau: boolean,
+    what: 'distribution' | 'sizes' = 'distribution',
   ): void {
     if (canReadBureau) return;
     const byId = new Map(active.map((row) => [row.tagId, row]));
     if (readsOnlyBureau(definition.tagId, byId)) {
       throw new TagforgeException(
         ErrorCode.Forbidden,
-        `${definition.tagId} is computed from credit-bureau data alone: its distribution needs the "bureau:read" scope`,
+        `${definition.tagId} is computed from credit-bureau data alone: its ${what} need${what === 'sizes' ? '' : 's'} the "bureau:read" scope`,
       );
     }
   }

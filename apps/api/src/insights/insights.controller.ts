@@ -260,7 +260,10 @@ export class AudienceSizesController {
   }
 
   @Get(':id/sizes')
-  @RequireScope('insights:read')
+  @RequireScope(
+    'insights:read',
+    'a category or number tag computed from bureau data alone needs "bureau:read"',
+  )
   @ApiOperation({
     summary: 'An audience over time: per interval its size at the end, who entered and who exited',
     description:
@@ -302,8 +305,13 @@ export class AudienceSizesController {
     interval: SizeInterval | undefined,
     @Query('from', new InstantPipe('from', true)) from: Date | undefined,
     @Query('to', new InstantPipe('to', true)) to: Date | undefined,
+    @CurrentPrincipal() principal: Principal,
   ) {
-    return this.insights.sizes({ id, value, min, max }, { from, to, interval: interval ?? 'day' });
+    return this.insights.sizes(
+      { id, value, min, max },
+      { from, to, interval: interval ?? 'day' },
+      canReadBureau(principal),
+    );
   }
 }
 
