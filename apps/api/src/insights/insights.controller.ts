@@ -1,4 +1,15 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  applyDecorators,
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
 import {
   ApiBody,
   ApiCreatedResponse,
@@ -52,6 +63,19 @@ import type { AudienceText } from '@tagforge/insights';
 
 const canReadBureau = (principal: Principal) => grants(principal.scopes, 'bureau:read');
 const RULE_PROBLEMS = [{ code: 'unknown_tag', message: 'no active tag high_intnet', pointer: '/and/0/var' }];
+
+// The intervals of a size series, one audience's or several.
+const SizeSeriesQueries = () =>
+  applyDecorators(
+    ApiQuery({ name: 'interval', required: false, enum: SIZE_INTERVALS, description: 'day by default' }),
+    ApiQuery({
+      name: 'from',
+      required: false,
+      example: '2026-11-01T00:00:00Z',
+      description: 'default: 30 days, 12 weeks or 12 months before to',
+    }),
+    ApiQuery({ name: 'to', required: false, example: '2026-12-01T00:00:00Z', description: 'default: now' }),
+  );
 
 @ApiTags('insights')
 @Controller('v1/insights')
@@ -236,14 +260,7 @@ export class AudienceSizesController {
     example: 'high_intent_loan_demand,low_risk_customers',
     description: `1 to ${MAX_SIZE_SERIES} segment or boolean tag ids separated by commas, each once`,
   })
-  @ApiQuery({ name: 'interval', required: false, enum: SIZE_INTERVALS, description: 'day by default' })
-  @ApiQuery({
-    name: 'from',
-    required: false,
-    example: '2026-11-01T00:00:00Z',
-    description: 'default: 30 days, 12 weeks or 12 months before to',
-  })
-  @ApiQuery({ name: 'to', required: false, example: '2026-12-01T00:00:00Z', description: 'default: now' })
+  @SizeSeriesQueries()
   @ApiOkResponse({ type: SizesListDto })
   @Refuses.badRequest(
     `ids missing, malformed, repeated, more than ${MAX_SIZE_SERIES} or naming a category or number tag; from/to not ISO 8601 instants or in the future, from after to, more than 1000 intervals`,
@@ -283,14 +300,7 @@ export class AudienceSizesController {
     type: Number,
     description: 'a number tag: upper bound, inclusive',
   })
-  @ApiQuery({ name: 'interval', required: false, enum: SIZE_INTERVALS, description: 'day by default' })
-  @ApiQuery({
-    name: 'from',
-    required: false,
-    example: '2026-11-01T00:00:00Z',
-    description: 'default: 30 days, 12 weeks or 12 months before to',
-  })
-  @ApiQuery({ name: 'to', required: false, example: '2026-12-01T00:00:00Z', description: 'default: now' })
+  @SizeSeriesQueries()
   @ApiOkResponse({ type: SizesDto })
   @Refuses.badRequest(
     'a malformed id, from/to not ISO 8601 instants or in the future, from after to, more than 1000 intervals, value/min/max that do not fit the tag',
