@@ -11,8 +11,14 @@ import {
   type TagCombination,
   type TagDefinitionEntity,
 } from '@tagforge/persistence';
-import { isBureauPath } from '@tagforge/rules';
-import { AudienceService, csvField, streamPages, type ExportFormat } from '@tagforge/serving';
+import { readsOnlyBureau } from '@tagforge/rules';
+import {
+  AudienceService,
+  csvField,
+  definitionDependencies,
+  streamPages,
+  type ExportFormat,
+} from '@tagforge/serving';
 import {
   MAX_COMBINATIONS,
   checkAdHocRule,
@@ -513,27 +519,13 @@ export class InsightsService {
   ): void {
     if (canReadBureau) return;
     const byId = new Map(active.map((row) => [row.tagId, row]));
-    if (readsOnlyBureau(definition.tagId, byId)) {
+    if (readsOnlyBureau(definition.tagId, definitionDependencies(byId))) {
       throw new TagforgeException(
         ErrorCode.Forbidden,
         `${definition.tagId} is computed from credit-bureau data alone: its ${what} need${what === 'sizes' ? '' : 's'} the "bureau:read" scope`,
       );
     }
   }
-}
-
-// A tag whose paths, and those of the tags it reads, are all under `bureau`.
-export function readsOnlyBureau(
-  tagId: string,
-  byId: ReadonlyMap<string, Pick<TagDefinitionEntity, 'dependsOnPaths' | 'dependsOnTags'>>,
-  seen = new Set<string>(),
-): boolean {
-  const definition = byId.get(tagId);
-  if (!definition || seen.has(tagId)) return false;
-  seen.add(tagId);
-  const { dependsOnPaths: paths, dependsOnTags: tags } = definition;
-  if (!paths.every(isBureauPath) || (paths.length === 0 && tags.length === 0)) return false;
-  return tags.every((dependency) => readsOnlyBureau(dependency, byId, seen));
 }
 
 function exportLine(customerId: string, format: ExportFormat): string {

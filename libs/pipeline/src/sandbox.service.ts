@@ -9,7 +9,7 @@ import {
   type EvaluationRunEntity,
   type SandboxChange,
 } from '@tagforge/persistence';
-import { REDACTED, explain, isBureauPath, ruleDependencies } from '@tagforge/rules';
+import { REDACTED, explain, isBureauPath, readsOnlyBureau, ruleDependencies } from '@tagforge/rules';
 import { ActiveCatalogService } from './active-catalog.service';
 import { DefinitionService, type Actor } from './definition.service';
 import { RunService } from './run.service';
@@ -102,7 +102,9 @@ export class SandboxService {
     const stats = mergeStats((await this.sandbox.chunkStats(runId)) as never[]);
     const { kinds, evaluator } = await this.draftCatalog(run);
     const drafts = new Set(scope.tags);
-    const hidden = viewer.bureau ? () => false : (tagId: string) => readsOnlyBureau(evaluator, tagId);
+    const hidden = viewer.bureau
+      ? () => false
+      : (tagId: string) => readsOnlyBureau(tagId, (id) => evaluator.dependencies(id));
     const view = (tagId: string, entry: TagSandboxStats) => ({
       tagId,
       kind: kinds.get(tagId),
@@ -178,7 +180,9 @@ export class SandboxService {
         hiddenPaths: viewer.bureau ? undefined : isBureauPath,
       });
       const shown =
-        !viewer.bureau && readsOnlyBureau(evaluator, tagId) ? { before: REDACTED, after: REDACTED } : {};
+        !viewer.bureau && readsOnlyBureau(tagId, (id) => evaluator.dependencies(id))
+          ? { before: REDACTED, after: REDACTED }
+          : {};
       items.push({ ...row, ...shown, account: explanation.account, reads: explanation.reads });
     }
     return {
@@ -229,20 +233,6 @@ export class SandboxService {
 
 export interface Viewer {
   bureau: boolean;
-}
-
-// A tag whose value is computed from credit-bureau data alone (its paths, and those of the tags it
-// reads, are all under `bureau`): its values are bureau values.
-function readsOnlyBureau(
-  evaluator: { dependencies(tagId: string): { paths: string[]; tags: string[] } },
-  tagId: string,
-  seen = new Set<string>(),
-): boolean {
-  if (seen.has(tagId)) return false;
-  seen.add(tagId);
-  const { paths, tags } = evaluator.dependencies(tagId);
-  if (!paths.every(isBureauPath) || (paths.length === 0 && tags.length === 0)) return false;
-  return tags.every((dependency) => readsOnlyBureau(evaluator, dependency, seen));
 }
 
 function redactStats(entry: TagSandboxStats): TagSandboxStats {

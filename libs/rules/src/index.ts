@@ -41,3 +41,4 @@ export { fieldTitle } from './field-titles';
 export type { FieldTitle } from './field-titles';
 export { NARRATIVE_WORDS, narrate } from './rule-narrative';
 export type { Narrative, NarrativeLanguage, NarrativeVocabulary } from './rule-narrative';
+export { readsOnlyBureau, type TagDependencies } from './bureau-derived';

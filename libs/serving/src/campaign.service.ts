@@ -21,7 +21,8 @@ import {
   type CampaignRow,
   type OutcomeWrite,
 } from '@tagforge/persistence';
-import { readsOnlyBureau } from './bureau-derived';
+import { readsOnlyBureau } from '@tagforge/rules';
+import { definitionDependencies } from './bureau-derived';
 import { CAMPAIGN_MEMBERS_CURSOR, CAMPAIGNS_CURSOR } from './cursors';
 import { csvField, streamPages, type ExportFormat } from './export-stream';
 
@@ -328,7 +329,7 @@ export class CampaignService {
           `${byTagId} is a number tag: cut a report by a category or boolean tag, or a segment`,
         );
       }
-      if (!canReadBureau && readsOnlyBureau(definitions, byTagId)) {
+      if (!canReadBureau && readsOnlyBureau(byTagId, definitionDependencies(definitions))) {
         throw new TagforgeException(
           ErrorCode.Forbidden,
           `${byTagId} is computed from credit-bureau data alone: a report by it needs the "bureau:read" scope`,

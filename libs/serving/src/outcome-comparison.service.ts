@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { compareProportions, rateOf, type Comparison, type Rate } from '@tagforge/campaigns';
 import { ErrorCode, TagforgeException } from '@tagforge/common';
 import { CampaignRepository, TagDefinitionRepository } from '@tagforge/persistence';
-import { readsOnlyBureau } from './bureau-derived';
+import { readsOnlyBureau } from '@tagforge/rules';
+import { definitionDependencies } from './bureau-derived';
 
 export interface OutcomeComparison {
   audience: string;
@@ -37,7 +38,7 @@ export class OutcomeComparisonService {
           `${id} is a ${definition.kind} tag: the ${what} is a boolean tag or a segment`,
         );
       }
-      if (!canReadBureau && readsOnlyBureau(definitions, id)) {
+      if (!canReadBureau && readsOnlyBureau(id, definitionDependencies(definitions))) {
         throw new TagforgeException(
           ErrorCode.Forbidden,
           `${id} is computed from credit-bureau data alone: comparing on it needs the "bureau:read" scope`,
