@@ -86,6 +86,20 @@ export interface DriftReport {
   folderErrors: number;
 }
 
+// A version neither activated nor discarded yet, as the review list shows it.
+export interface DraftView {
+  tagId: string;
+  version: number;
+  name: string | null;
+  nameZh: string | null;
+  kind: string;
+  checksum: string;
+  createdBy: string;
+  createdAt: Date;
+  approvedBy: string | null;
+  approvedAt: Date | null;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MAX_PREFLIGHT_EXAMPLES = 5;
 
@@ -835,6 +849,25 @@ export class DefinitionService implements OnApplicationBootstrap {
       checksum: row.checksum,
       activatedAt: row.activatedAt,
     }));
+  }
+
+  // The drafts a checker reviews across every tag, with the approval state GET /v1/tags/{id} shows.
+  async listDrafts(): Promise<{ items: DraftView[] }> {
+    const drafts = await this.definitions.findDrafts();
+    return {
+      items: drafts.map((row) => ({
+        tagId: row.tagId,
+        version: row.version,
+        name: typeof row.meta.name === 'string' ? row.meta.name : null,
+        nameZh: typeof row.meta.nameZh === 'string' ? row.meta.nameZh : null,
+        kind: row.kind,
+        checksum: row.checksum,
+        createdBy: row.createdBy,
+        createdAt: row.createdAt,
+        approvedBy: row.approvedBy,
+        approvedAt: row.approvedAt,
+      })),
+    };
   }
 
   async get(tagId: string): Promise<Record<string, unknown>> {

@@ -408,6 +408,47 @@ export class DefinitionVersionDto {
   retiredAt!: string | null;
 }
 
+export class DraftVersionDto {
+  @ApiProperty({ example: 'high_spender' })
+  tagId!: string;
+
+  @ApiProperty({ example: 3 })
+  version!: number;
+
+  @ApiProperty({ type: 'string', nullable: true, example: 'High spender' })
+  name!: string | null;
+
+  @ApiProperty({ type: 'string', nullable: true, example: '高消费' })
+  nameZh!: string | null;
+
+  @ApiProperty({ enum: TAG_KINDS })
+  kind!: string;
+
+  @ApiProperty({ description: 'sha256 of the canonical definition' })
+  checksum!: string;
+
+  @ApiProperty({ description: 'the maker (the name of the key that created it)', example: 'analyst' })
+  createdBy!: string;
+
+  @DateTimeProperty('when the draft was created')
+  createdAt!: string;
+
+  @ApiProperty({
+    type: 'string',
+    nullable: true,
+    description: 'the checker (maker-checker); null while it waits for approval',
+  })
+  approvedBy!: string | null;
+
+  @DateTimeProperty('when it was approved', true)
+  approvedAt!: string | null;
+}
+
+export class DraftListDto {
+  @ApiProperty({ type: [DraftVersionDto], description: 'newest first' })
+  items!: DraftVersionDto[];
+}
+
 export class ExampleOutcomeDto {
   @ApiProperty({ description: 'its position in examples', example: 0 })
   index!: number;

@@ -30,6 +30,7 @@ import {
   ChangeSetDto,
   ChangeSetListDto,
   DiscardedVersionDto,
+  DraftListDto,
   DriftReportDto,
   RetirementProposedDto,
   DefinitionDetailDto,
@@ -125,6 +126,18 @@ export class TagsController {
   @ApiOkResponse({ type: DriftReportDto })
   drift() {
     return this.definitions.drift();
+  }
+
+  @Get('tags::drafts')
+  @RequireScope('tags:read')
+  @ApiOperation({
+    summary: 'Draft versions of every tag and segment, not yet activated or discarded, newest first',
+    description:
+      'What a checker reviews (maker, approval state) in one request; the diff of one is GET /v1/tags/{id}/versions/{version}/diff.',
+  })
+  @ApiOkResponse({ type: DraftListDto })
+  drafts() {
+    return this.definitions.listDrafts();
   }
 
   @Post('tags::validate')

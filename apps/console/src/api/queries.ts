@@ -26,6 +26,13 @@ export const useTag = (id: string | undefined) =>
     enabled: id !== undefined,
   });
 
+// Every draft not yet activated or discarded, in one request (the review list).
+export const useDrafts = () =>
+  useQuery({
+    queryKey: ['drafts'],
+    queryFn: () => unwrap(api.GET('/v1/tags:drafts')).then((body) => body.items),
+  });
+
 export const useDiff = (id: string | undefined, version: number | undefined) =>
   useQuery({
     queryKey: ['diff', id, version],
@@ -239,7 +246,12 @@ export function usePublishSandbox() {
   return useMutation({
     mutationFn: (runId: string) =>
       unwrap(api.POST('/v1/sandbox/runs/{id}:publish', { params: { path: { id: runId } } })),
-    onSuccess: () => client.invalidateQueries({ queryKey: ['tag'] }),
+    // Publishing makes drafts: the tags' versions and the review list change.
+    onSuccess: () =>
+      Promise.all([
+        client.invalidateQueries({ queryKey: ['tag'] }),
+        client.invalidateQueries({ queryKey: ['drafts'] }),
+      ]),
   });
 }
 

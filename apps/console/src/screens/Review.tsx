@@ -1,14 +1,12 @@
 import { Alert, Button, Card, Col, List, Row, Space, Typography } from 'antd';
-import { useQueries } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
-import { api, unwrap } from '../api/client';
-import { useActivate, useApprove, useDiff, useRun, useRuns, useSandboxRun } from '../api/queries';
+import { useActivate, useApprove, useDiff, useDrafts, useRun, useRuns, useSandboxRun } from '../api/queries';
 import { useIdentity } from '../auth/identity';
 import { ErrorAlert, QueryState, RunProgress, RunStatus } from '../components/feedback';
 import { SandboxResult } from '../components/SandboxResult';
 import { formatInstant } from '../format/format';
 import { useI18n } from '../i18n/i18n';
-import { draftsOf, sandboxRunFor, triedTags } from './pending';
+import { sandboxRunFor } from './pending';
 import { VersionDiffView } from './TagPage';
 
 export default function Review() {
@@ -34,23 +32,15 @@ export default function Review() {
 
 function Pending() {
   const { t, locale } = useI18n();
-  const runs = useRuns(true, 100);
-  const tried = triedTags(runs.data?.items ?? []);
-  const details = useQueries({
-    queries: tried.map((id) => ({
-      queryKey: ['tag', id],
-      queryFn: () => unwrap(api.GET('/v1/tags/{id}', { params: { path: { id } } })),
-    })),
-  });
-  const drafts = draftsOf(details.map((detail) => detail.data).filter((detail) => detail !== undefined));
+  const drafts = useDrafts();
   return (
     <Card size="small" title={t('pendingChanges')} data-testid="pending-changes">
-      <QueryState query={runs}>
+      <QueryState query={drafts}>
         {() => (
           <List
             size="small"
             locale={{ emptyText: t('noPending') }}
-            dataSource={drafts}
+            dataSource={drafts.data}
             renderItem={(draft) => (
               <List.Item>
                 <Space orientation="vertical" size={0}>

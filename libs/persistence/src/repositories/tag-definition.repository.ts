@@ -86,6 +86,15 @@ export class TagDefinitionRepository {
     return latest?.status === 'draft' ? latest : null;
   }
 
+  // Every version waiting for a checker or an activation, newest first: one query over the few
+  // draft rows, so a review list needs no request per tag.
+  findDrafts(manager?: EntityManager): Promise<TagDefinitionEntity[]> {
+    return this.repo(manager).find({
+      where: { status: 'draft' },
+      order: { createdAt: 'DESC', tagId: 'ASC', version: 'DESC' },
+    });
+  }
+
   findVersions(tagId: string, manager?: EntityManager): Promise<TagDefinitionEntity[]> {
     return this.repo(manager).find({ where: { tagId }, order: { version: 'ASC' } });
   }
