@@ -5,7 +5,8 @@ import type { Deployment } from '../reliability/support/deployment';
 import { HttpClient } from '../reliability/support/http-client';
 import { say, waitFor } from '../reliability/support/scenario-kit';
 import { BrowserSession } from './support/browser';
-import { startConsoleDeployment, type ConsoleKeys } from './support/console-deployment';
+import type { ConsoleKeys } from './support/console-deployment';
+import { closeConsoleFile, expectCleanScreens, openConsoleFile } from './support/console-file';
 import { screenshot } from './support/screenshots';
 
 // The insight screens of issue 17 in headless Chromium against the real services: a marketing
@@ -50,25 +51,12 @@ async function pick(page: Page, scope: Locator, label: string, text: string) {
 }
 
 beforeAll(async () => {
-  const started = Date.now();
-  ({ deployment, keys } = await startConsoleDeployment());
-  origin = deployment.api.url;
-  api = new HttpClient(origin, keys.marketing, 4);
-  session = await BrowserSession.open(origin);
-  say(SCENARIO, `API, worker and demo customers ready in ${Date.now() - started} ms`);
+  ({ deployment, keys, origin, session, api } = await openConsoleFile(SCENARIO, (all) => all.marketing));
 });
 
-afterAll(async () => {
-  await session?.close();
-  api?.close();
-  await deployment?.close();
-});
+afterAll(() => closeConsoleFile({ deployment, session, api }));
 
-afterEach(() => {
-  // No screen may log an error or fetch anything from outside the API's origin.
-  expect(session.consoleErrors.splice(0)).toEqual([]);
-  expect(session.foreignRequests.splice(0)).toEqual([]);
-});
+afterEach(() => expectCleanScreens(session));
 
 describe('a marketing manager in the console', () => {
   test("the overview shows each headline segment's 30-day trend and today's entered / exited, as the API counts them", async () => {

@@ -4,7 +4,8 @@ import type { Deployment } from '../reliability/support/deployment';
 import { HttpClient } from '../reliability/support/http-client';
 import { say, waitFor } from '../reliability/support/scenario-kit';
 import { BrowserSession } from './support/browser';
-import { startConsoleDeployment, type ConsoleKeys } from './support/console-deployment';
+import type { ConsoleKeys } from './support/console-deployment';
+import { closeConsoleFile, expectCleanScreens, openConsoleFile } from './support/console-file';
 
 // Issue 17: "no screen issues more than a handful of requests to render". Each screen is opened by a
 // fresh navigation (a reload: whoami included) with an admin key, so every panel a key can see is
@@ -75,24 +76,12 @@ async function requestsToRender(page: Page, path: string, ready: (page: Page) =>
 }
 
 beforeAll(async () => {
-  const started = Date.now();
-  ({ deployment, keys } = await startConsoleDeployment());
-  origin = deployment.api.url;
-  api = new HttpClient(origin, keys.admin, 4);
-  session = await BrowserSession.open(origin);
-  say(SCENARIO, `API, worker and demo customers ready in ${Date.now() - started} ms`);
+  ({ deployment, keys, origin, session, api } = await openConsoleFile(SCENARIO, (all) => all.admin));
 });
 
-afterAll(async () => {
-  await session?.close();
-  api?.close();
-  await deployment?.close();
-});
+afterAll(() => closeConsoleFile({ deployment, session, api }));
 
-afterEach(() => {
-  expect(session.consoleErrors.splice(0)).toEqual([]);
-  expect(session.foreignRequests.splice(0)).toEqual([]);
-});
+afterEach(() => expectCleanScreens(session));
 
 test(`every screen renders with at most ${HANDFUL} API requests`, async () => {
   // What the screens show when they are in use: sandbox runs that tried three tags, a draft waiting
