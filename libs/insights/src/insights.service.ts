@@ -150,7 +150,7 @@ export class InsightsService {
   ): Promise<SizesAnswer> {
     const { definition, filter } = await this.audiences.membership(audience);
     if (definition.kind === 'category' || definition.kind === 'number') {
-      this.refuseBureauValues(definition, await this.definitions.findActive(), canReadBureau, 'sizes');
+      this.refuseBureauValues(definition, await this.definitions.findActive(), canReadBureau, 'size series');
     }
     const { buckets, lastDay } = sizeIntervals(query, now);
     const days = await this.sizeRollup.days(definition.tagId, filter, lastDay);
@@ -515,14 +515,14 @@ export class InsightsService {
     definition: TagDefinitionEntity,
     active: readonly TagDefinitionEntity[],
     canReadBureau: boolean,
-    what: 'distribution' | 'sizes' = 'distribution',
+    what: 'distribution' | 'size series' = 'distribution',
   ): void {
     if (canReadBureau) return;
     const byId = new Map(active.map((row) => [row.tagId, row]));
     if (readsOnlyBureau(definition.tagId, definitionDependencies(byId))) {
       throw new TagforgeException(
         ErrorCode.Forbidden,
-        `${definition.tagId} is computed from credit-bureau data alone: its ${what} need${what === 'sizes' ? '' : 's'} the "bureau:read" scope`,
+        `${definition.tagId} is computed from credit-bureau data alone: its ${what} needs the "bureau:read" scope`,
       );
     }
   }

@@ -25,10 +25,10 @@ import { ApiKeyRepository } from '@tagforge/persistence';
 import { AudienceService, MAX_EXPORT_COLUMNS, type AudienceRef, type ColumnRequest } from '@tagforge/serving';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { PublicRoute, RequireScope } from '../auth/require-scope.decorator';
-import { startAttachment } from '../http/export-format';
+import { streamAdHocExport } from '../insights/ad-hoc-export';
 import { AS_OF_PROBLEM, Refuses, errorResponse } from '../http/openapi';
 import { AS_OF, NumberPipe, TagIdPipe, TextPipe } from '../http/params';
-import { AS_OF_HEADER, streamMembers } from './audience-routes';
+import { streamMembers } from './audience-routes';
 import { ColumnsPipe, ExportFormatPipe, ExportLinkDto } from './audience.dto';
 import { EXPORT_TOKEN_TTL_SECONDS, ExportTokens, isAdHocGrant, type ExportGrant } from './export-tokens';
 
@@ -207,15 +207,10 @@ export class ExportDownloadsController {
       throw new TagforgeException(ErrorCode.Forbidden, `the key that made this link lacks "${needed}"`);
     }
     if (isAdHocGrant(grant)) {
-      const asOf = grant.asOf ? new Date(grant.asOf) : undefined;
-      await this.insights.exportCount(grant.rule, { asOf, format: grant.format }, () =>
-        startAttachment(
-          reply,
-          grant.format,
-          'ad-hoc-audience',
-          asOf ? { [AS_OF_HEADER]: asOf.toISOString() } : {},
-        ),
-      );
+      await streamAdHocExport(this.insights, reply, grant.rule, {
+        asOf: grant.asOf ? new Date(grant.asOf) : undefined,
+        format: grant.format,
+      });
       return;
     }
     await streamMembers(

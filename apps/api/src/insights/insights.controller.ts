@@ -34,10 +34,10 @@ import {
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { RequireScope } from '../auth/require-scope.decorator';
 import { DtoBodyPipe } from '../http/body.pipe';
-import { negotiateExportFormat, startAttachment } from '../http/export-format';
+import { negotiateExportFormat } from '../http/export-format';
+import { streamAdHocExport } from './ad-hoc-export';
 import { AS_OF_PROBLEM, Refuses, errorResponse } from '../http/openapi';
 import { AS_OF, InstantPipe, NumberPipe, OneOfPipe, TagIdPipe, TextPipe } from '../http/params';
-import { AS_OF_HEADER } from '../audiences/audience-routes';
 import { ExportLinkDto } from '../audiences/audience.dto';
 import { EXPORT_TOKEN_TTL_SECONDS, ExportTokens } from '../audiences/export-tokens';
 import { EXPORTS_PATH } from '../audiences/exports.controller';
@@ -160,9 +160,7 @@ export class InsightsController {
   ): Promise<void> {
     const asOf = bodyInstant(body.asOf, 'asOf');
     const format = body.format ?? negotiateExportFormat(request, { json: false });
-    await this.insights.exportCount(body.rule, { asOf, format }, () =>
-      startAttachment(reply, format, 'ad-hoc-audience', asOf ? { [AS_OF_HEADER]: asOf.toISOString() } : {}),
-    );
+    await streamAdHocExport(this.insights, reply, body.rule, { asOf, format });
   }
 
   @Post('export::link')

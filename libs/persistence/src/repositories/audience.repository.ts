@@ -162,7 +162,7 @@ export class AudienceRepository {
   // Now: from the size rollup's last_at (one index range; the history's (txid, seq) index walked
   // back from its head would pass every later change of other tags: 431 ms after an activation of
   // another tag over 1,000,000 customers). Rollup rows written before last_at existed have none; a tag
-  // with no other row is searched in the history, as at an instant.
+  // none of whose rows has one is searched in the history, as at an instant.
   async lastChangedAt(tagId: string, asOf?: Date): Promise<Date | null> {
     if (!asOf) {
       const [rolled]: { at: Date | null }[] = await this.dataSource.query(
